@@ -1,0 +1,131 @@
+"""eoffice configuration.
+
+Every key lives on `Config` with its default. At start-up each key can be overridden by an environment variable
+named `EOFFICE_<KEY>`; values are parsed according to the type of the default. An `EOFFICE_*` variable that names
+no key stops start-up, because a misspelt setting that is silently ignored is worse than no start at all.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+#: Environment variables with the prefix that are not configuration keys: they are read by a command or by the
+#: test suite, never by the application object.
+NON_CONFIG_VARIABLES = frozenset({"EOFFICE_PIN", "EOFFICE_TEST_DATABASE_URL", "EOFFICE_SHARED_DIR"})
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used; the message says which key and why."""
+
+
+class Config:
+    #: Directory for everything the running instance writes: database, secret key, file store, job store, PKI.
+    INSTANCE_PATH = str(BASE_DIR / "instance")
+    #: Signing key for sessions and CSRF tokens; generated into the instance directory on first start when empty.
+    SECRET_KEY = ""
+    #: SQLAlchemy URL; empty means the SQLite file `eoffice.sqlite3` in the instance directory. `DATABASE_URL`
+    #: (no prefix) is honoured too, as hosting platforms set it.
+    DATABASE_URL = ""
+    SQLALCHEMY_ECHO = False
+    #: Seconds a SQLite connection waits for the write lock before giving up.
+    SQLITE_BUSY_TIMEOUT = 30
+
+    #: Content-addressed file store root; empty means `storage/` in the instance directory.
+    STORAGE_PATH = ""
+    #: Largest accepted upload, in bytes.
+    MAX_CONTENT_LENGTH = 50 * 1024 * 1024
+
+    #: Job queue: empty means the embedded SQLite job store in the instance directory; `redis://host:port/db`
+    #: shares the queue between hosts.
+    JOBS_URL = ""
+    #: Run jobs in the calling process instead of a worker (tests and one-off scripts only).
+    JOBS_IMMEDIATE = False
+    #: Minutes between two periodic checks of the audit chain.
+    AUDIT_CHECK_MINUTES = 60
+
+    #: Cookies travel only over HTTPS. `make run` turns this off for the plain-HTTP address it serves locally.
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+    WTF_CSRF_ENABLED = True
+    #: Seconds an API bearer token stays valid.
+    API_TOKEN_LIFETIME = 8 * 3600
+
+    #: Password policy and lockout.
+    PASSWORD_MIN_LENGTH = 10
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCKOUT_MINUTES = 15
+
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    LANGUAGES = ("vi", "en")
+
+    #: Rate limits (Flask-Limiter syntax) and their storage; empty storage means in-process memory.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_LOGIN = "20 per minute"
+
+    #: Demo mode: the demo PKI root is trusted only when this is on.
+    DEMO_MODE = False
+    LOG_LEVEL = "INFO"
+
+
+class TestingConfig(Config):
+    TESTING = True
+    WTF_CSRF_ENABLED = False
+    SESSION_COOKIE_SECURE = False
+    JOBS_IMMEDIATE = True
+    RATELIMIT_STORAGE_URI = "memory://"
+
+
+def _parse(key: str, raw: str, default: object) -> object:
+    if isinstance(default, bool):
+        lowered = raw.strip().lower()
+        if lowered in {"1", "true", "yes", "on"}:
+            return True
+        if lowered in {"0", "false", "no", "off", ""}:
+            return False
+        raise ConfigError(f"EOFFICE_{key}: expected a boolean (1/0, true/false), got {raw!r}")
+    if isinstance(default, int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigError(f"EOFFICE_{key}: expected an integer, got {raw!r}") from None
+    if isinstance(default, timedelta):
+        try:
+            return timedelta(seconds=int(raw))
+        except ValueError:
+            raise ConfigError(f"EOFFICE_{key}: expected a number of seconds, got {raw!r}") from None
+    if isinstance(default, tuple):
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    return raw
+
+
+def config_keys(config_class: type) -> dict[str, object]:
+    return {key: getattr(config_class, key) for key in dir(config_class) if key.isupper()}
+
+
+def load_settings(config_class: type = Config, environ: dict[str, str] | None = None) -> dict[str, object]:
+    """Return the settings of `config_class` with the `EOFFICE_*` overrides of `environ` applied.
+
+    Raises ConfigError naming the variable when a variable names no key or its value does not parse.
+    """
+    environ = os.environ if environ is None else environ
+    settings = config_keys(config_class)
+    unknown = sorted(
+        name for name in environ
+        if name.startswith("EOFFICE_") and name not in NON_CONFIG_VARIABLES and name[8:] not in settings
+    )
+    if unknown:
+        raise ConfigError(f"Unknown configuration key: {', '.join(unknown)} (see config.py for the valid keys)")
+    for key, default in list(settings.items()):
+        name = f"EOFFICE_{key}"
+        if name in environ:
+            settings[key] = _parse(key, environ[name], default)
+    if not settings["DATABASE_URL"] and environ.get("DATABASE_URL"):
+        settings["DATABASE_URL"] = environ["DATABASE_URL"]
+    return settings

@@ -1,0 +1,1 @@
+"""Agencies (with their identifier code), units, users, roles, login, lockout and API tokens."""

@@ -1,0 +1,80 @@
+"""The OpenAPI document of /api/v1. Written by hand because the API is hand-validated; a test checks that every
+API route appears here, so the document cannot silently fall behind the code."""
+
+from flask import jsonify
+
+from eoffice.api import bp
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+JSON_OBJECT = {"type": "object"}
+
+
+def _op(summary: str, *, body: dict | None = None, ok: int = 200, public: bool = False, tag: str = "") -> dict:
+    op = {"summary": summary, "tags": [tag] if tag else [],
+          "responses": {str(ok): {"description": "OK"} if ok == 204 else
+                        {"description": "OK", "content": {"application/json": {"schema": JSON_OBJECT}}},
+                        "default": {"description": "Error", "content": {"application/json": {"schema": ERROR}}}}}
+    if body is not None:
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+    if public:
+        op["security"] = []
+    return op
+
+
+def _obj(**props) -> dict:
+    return {"type": "object", "properties": {k: {"type": v} for k, v in props.items()}}
+
+
+UNIT = _obj(name="string", abbreviation="string", parent_id="integer")
+USER = _obj(username="string", password="string", full_name="string", position="string", email="string",
+            unit_id="integer", active="boolean", roles="array")
+BOOK = _obj(name="string", direction="string", secret="boolean", legal_normative="boolean", active="boolean",
+            document_type_ids="array")
+
+PATHS = {
+    "/auth/token": {"post": _op("Exchange username and password for a bearer token", tag="auth", public=True,
+                                body=_obj(username="string", password="string"))},
+    "/auth/revoke": {"post": _op("Revoke the token of this request", ok=204, tag="auth")},
+    "/me": {"get": _op("The authenticated user", tag="auth")},
+    "/agency": {"get": _op("The caller's agency", tag="accounts"),
+                "patch": _op("Change the caller's agency (admin)", body=JSON_OBJECT, tag="accounts")},
+    "/units": {"get": _op("Units of the caller's agency", tag="accounts"),
+               "post": _op("Create a unit (admin)", body=UNIT, ok=201, tag="accounts")},
+    "/units/{unit_id}": {"get": _op("One unit", tag="accounts"),
+                         "patch": _op("Change a unit (admin)", body=UNIT, tag="accounts"),
+                         "delete": _op("Remove an empty unit (admin)", ok=204, tag="accounts")},
+    "/users": {"get": _op("Users of the caller's agency", tag="accounts"),
+               "post": _op("Create a user (admin)", body=USER, ok=201, tag="accounts")},
+    "/users/{user_id}": {"get": _op("One user", tag="accounts"),
+                         "patch": _op("Change a user, roles or password (admin)", body=USER, tag="accounts"),
+                         "delete": _op("Deactivate a user (admin)", ok=204, tag="accounts")},
+    "/registry/document-types": {"get": _op("The Decree 30 document types", tag="registry")},
+    "/registry/books": {"get": _op("Registry books with this year's last number (admin, clerk)", tag="registry"),
+                        "post": _op("Create a registry book (admin)", body=BOOK, ok=201, tag="registry")},
+    "/registry/books/{book_id}": {"get": _op("One registry book (admin, clerk)", tag="registry"),
+                                  "patch": _op("Change a registry book (admin)", body=BOOK, tag="registry"),
+                                  "delete": _op("Remove an unused registry book (admin)", ok=204, tag="registry")},
+    "/openapi.json": {"get": _op("This document", public=True, tag="meta")},
+}
+
+
+def document() -> dict:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "eoffice API", "version": "1"},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}],
+        "paths": PATHS,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {"Error": {"type": "object", "required": ["error"], "properties": {"error": {
+                "type": "object", "required": ["code", "message", "details"],
+                "properties": {"code": {"type": "string"}, "message": {"type": "string"},
+                               "details": {"type": "object"}}}}}},
+        },
+    }
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(document())

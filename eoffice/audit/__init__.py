@@ -1,0 +1,1 @@
+"""Append-only, hash-chained audit log, written in the same transaction as the change it records."""

@@ -1,0 +1,79 @@
+"""Turn the domain signals into audit entries, inside the transaction of the change."""
+
+from __future__ import annotations
+
+from flask import g, has_app_context
+
+from eoffice.audit.services import record
+from eoffice.core import signals
+
+
+def _actor(kwargs):
+    actor = kwargs.get("actor")
+    if actor is None and has_app_context():
+        actor = g.get("actor")
+    return actor
+
+
+def _agency_of(obj, actor):
+    return getattr(obj, "agency_id", None) or getattr(actor, "agency_id", None)
+
+
+@signals.user_logged_in.connect
+def _logged_in(user, **kwargs):
+    record("user.login", agency_id=user.agency_id, actor=user, obj=user, data={"via": kwargs.get("via", "web")})
+
+
+@signals.user_logged_out.connect
+def _logged_out(user, **kwargs):
+    record("user.logout", agency_id=user.agency_id, actor=user, obj=user, data={"via": kwargs.get("via", "web")})
+
+
+@signals.login_failed.connect
+def _login_failed(user, **kwargs):
+    record("user.login_failed", agency_id=getattr(user, "agency_id", None), actor=None,
+           object_type="user", object_id=str(user.id) if user is not None else "",
+           data={"username": (kwargs.get("username") or "")[:64], "reason": kwargs.get("reason"),
+                 "locked": bool(kwargs.get("locked"))})
+
+
+@signals.user_created.connect
+def _user_created(user, **kwargs):
+    record("user.create", agency_id=user.agency_id, actor=_actor(kwargs), obj=user,
+           data={"username": user.username, "roles": sorted(user.roles)})
+
+
+@signals.user_updated.connect
+def _user_updated(user, **kwargs):
+    record("user.update", agency_id=user.agency_id, actor=_actor(kwargs), obj=user, data=kwargs.get("changes"))
+
+
+@signals.roles_changed.connect
+def _roles_changed(user, **kwargs):
+    record("user.roles", agency_id=user.agency_id, actor=_actor(kwargs), obj=user,
+           data={"old": kwargs.get("old"), "new": kwargs.get("new")})
+
+
+@signals.unit_changed.connect
+def _unit_changed(unit, **kwargs):
+    record(f"unit.{kwargs.get('action')}", agency_id=unit.agency_id, actor=_actor(kwargs), obj=unit,
+           data={"name": unit.name, "abbreviation": unit.abbreviation})
+
+
+@signals.agency_changed.connect
+def _agency_changed(agency, **kwargs):
+    record(f"agency.{kwargs.get('action')}", agency_id=agency.id, actor=_actor(kwargs), obj=agency,
+           data={"name": agency.name, "code": agency.code})
+
+
+@signals.book_changed.connect
+def _book_changed(book, **kwargs):
+    record(f"book.{kwargs.get('action')}", agency_id=book.agency_id, actor=_actor(kwargs), obj=book,
+           data={"name": book.name, "direction": book.direction, **(kwargs.get("changes") or {})})
+
+
+@signals.number_allocated.connect
+def _number_allocated(allocation, **kwargs):
+    record("number.allocate", agency_id=allocation.agency_id, actor=_actor(kwargs), obj=allocation,
+           data={"book_id": allocation.book_id, "year": allocation.year, "number": allocation.number,
+                 "reference": allocation.reference})

@@ -1,0 +1,88 @@
+"""Declarative base, shared mixins and the engine settings both supported databases need."""
+
+from __future__ import annotations
+
+import contextvars
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+from eoffice.core.time import utcnow
+
+# Named constraints keep Alembic migrations portable between SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """A timezone-aware UTC datetime on both databases (SQLite stores naive values and returns them naive)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None:
+            if value.tzinfo is None:
+                raise ValueError("naive datetime given for a UTC column")
+            value = value.astimezone(utcnow().tzinfo)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=utcnow().tzinfo)
+        return value
+
+
+class TimestampMixin:
+    #: When the row was created (UTC).
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    #: When the row was last changed (UTC).
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
+
+
+class AgencyOwnedMixin:
+    """Rows that belong to one agency; every read and write of them goes through `core.tenancy`."""
+
+    @declared_attr
+    def agency_id(cls) -> Mapped[int]:
+        #: The owning agency.
+        return mapped_column(sa.ForeignKey("agency.id", ondelete="RESTRICT"), nullable=False, index=True)
+
+
+# SQLite: whether the next transaction takes the write lock at BEGIN. Numbering and the audit chain read a row
+# and then write it; with a deferred BEGIN two writers can both read the old value, and in WAL mode the loser
+# fails with SQLITE_BUSY instead of waiting. BEGIN IMMEDIATE makes writers queue on the lock (busy timeout).
+sqlite_immediate: contextvars.ContextVar[bool] = contextvars.ContextVar("sqlite_immediate", default=True)
+
+
+def configure_sqlite_engine(engine: sa.Engine, busy_timeout: int) -> None:
+    """Take over transaction control from pysqlite so BEGIN IMMEDIATE and SAVEPOINT behave as documented."""
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, connection_record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout) * 1000}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if sqlite_immediate.get() else "BEGIN")
+
+
+def is_postgresql(session_or_engine) -> bool:
+    bind = session_or_engine.get_bind() if hasattr(session_or_engine, "get_bind") else session_or_engine
+    return bind.dialect.name == "postgresql"

@@ -1,0 +1,72 @@
+"""HTTP infrastructure: the transaction per request, the error envelope, login, locale, templates."""
+
+from __future__ import annotations
+
+from flask import Flask, g, request, session
+from flask_login import current_user
+
+from eoffice.core.time import format_date, format_datetime
+
+
+def init_web(app: Flask) -> None:
+    from eoffice.extensions import babel, login_manager
+    from eoffice.web import errors, transaction
+
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: app.config["BABEL_DEFAULT_TIMEZONE"])
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(_load_user)
+
+    transaction.init_app(app)
+    errors.init_app(app)
+    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["datetime"] = format_datetime
+    app.before_request(_set_web_actor)
+    app.context_processor(_template_globals)
+
+    from eoffice.accounts.views import bp as accounts_bp
+    from eoffice.api import bp as api_bp
+    from eoffice.audit.views import bp as audit_bp
+    from eoffice.registry.views import bp as registry_bp
+    from eoffice.web.views import bp as web_bp
+
+    for blueprint in (web_bp, accounts_bp, registry_bp, audit_bp, api_bp):
+        app.register_blueprint(blueprint)
+
+
+def select_locale() -> str:
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
+        return current_user.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _load_user(user_id: str):
+    from eoffice.accounts.models import User
+    from eoffice.extensions import db
+
+    user = db.session.get(User, int(user_id))
+    # A locked or deactivated account loses its open sessions too.
+    if user is None or not user.active or user.is_locked():
+        return None
+    return user
+
+
+def _template_globals() -> dict:
+    from eoffice.core.permissions import ROLE_LABELS
+    from eoffice.core.time import to_local, utcnow
+
+    return {"role_labels": ROLE_LABELS, "now_local": lambda: to_local(utcnow())}
+
+
+def _set_web_actor() -> None:
+    # The API authenticates by bearer token only (see eoffice.api); a browser session never acts there.
+    if request.blueprint != "api" and current_user.is_authenticated:
+        g.actor = current_user._get_current_object()

@@ -1,0 +1,33 @@
+"""One transaction per request, committed at the edge (Indico's RH.process, as Flask hooks).
+
+A request that ends with a response below 400 commits; any error rolls back, unless the error asked to keep its
+changes (a failed login must count). Side effects queued with `core.transaction.after_commit` run after the
+commit. On SQLite, requests that may write begin with BEGIN IMMEDIATE (see `core.db.sqlite_immediate`).
+"""
+
+from flask import Flask, g, request
+
+from eoffice.core.db import sqlite_immediate
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def init_app(app: Flask) -> None:
+    from eoffice.extensions import db
+
+    @app.before_request
+    def _choose_lock_mode():
+        sqlite_immediate.set(request.method not in SAFE_METHODS)
+
+    @app.after_request
+    def _commit_or_roll_back(response):
+        if response.status_code < 400 or g.get("keep_changes"):
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response
+
+    @app.teardown_request
+    def _roll_back_on_exception(exc):
+        if exc is not None:
+            db.session.rollback()

@@ -1,0 +1,118 @@
+"""Test fixtures: an application on a database built by running the migrations, one rolled-back transaction
+per test, and clients for the web pages and the API.
+
+The database is SQLite in a temporary file, or PostgreSQL when EOFFICE_TEST_DATABASE_URL names a server: each
+pytest-xdist worker then gets a fresh database of its own on that server, so parallel workers never meet.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import flask_migrate
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from config import TestingConfig
+
+PASSWORD = "Test-password-2026"
+
+
+def pytest_collection_modifyitems(config, items):
+    # On PostgreSQL only the tests that touch the database run again; the rest already ran on the SQLite pass.
+    if not os.environ.get("EOFFICE_TEST_DATABASE_URL"):
+        return
+    skip = pytest.mark.skip(reason="does not touch the database; runs in the SQLite pass")
+    for item in items:
+        if "app" not in getattr(item, "fixturenames", ()):
+            item.add_marker(skip)
+
+
+def _postgres_database(url: str, worker: str) -> str:
+    parsed = make_url(url)
+    name = f"{parsed.database}_{worker}"
+    admin = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return parsed.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory, worker_id) -> str:
+    url = os.environ.get("EOFFICE_TEST_DATABASE_URL")
+    if url:
+        return _postgres_database(url, worker_id)
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'eoffice-test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    from eoffice import create_app
+
+    instance = tmp_path_factory.mktemp("instance")
+    app = create_app(TestingConfig, overrides={"DATABASE_URL": database_url, "INSTANCE_PATH": str(instance),
+                                               "SECRET_KEY": "test-secret", "STORAGE_PATH": ""})
+    with app.app_context():
+        flask_migrate.upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    return app
+
+
+@pytest.fixture
+def db_session(app):
+    """Run the test inside a transaction that is rolled back at the end; commits become savepoints."""
+    from eoffice.extensions import db
+
+    with app.app_context():
+        connection = db.engine.connect()
+        transaction = connection.begin()
+        original = db.session
+        db.session = db._make_scoped_session({"bind": connection, "join_transaction_mode": "create_savepoint"})
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+            db.session = original
+            transaction.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app, db_session):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app, db_session):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def demo(db_session):
+    """The two demo agencies with their units, users and books; every user's password is PASSWORD."""
+    from eoffice.demo import load_demo
+
+    agencies = load_demo(PASSWORD)
+    db_session.commit()
+    return {agency.slug: agency for agency in agencies}
+
+
+@pytest.fixture
+def login(client):
+    def _login(username: str, password: str = PASSWORD):
+        return client.post("/login", data={"username": username, "password": password})
+
+    return _login
+
+
+@pytest.fixture
+def api_token(client):
+    def _token(username: str, password: str = PASSWORD) -> dict:
+        response = client.post("/api/v1/auth/token", json={"username": username, "password": password})
+        assert response.status_code == 200, response.get_json()
+        return {"Authorization": f"Bearer {response.get_json()['access_token']}"}
+
+    return _token
