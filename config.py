@@ -60,6 +60,9 @@ class Config:
     PASSWORD_MIN_LENGTH = 10
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCKOUT_MINUTES = 15
+    #: argon2id cost (argon2-cffi's RFC 9106 "low memory" profile by default).
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_KIB = 65536
 
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
@@ -80,6 +83,11 @@ class TestingConfig(Config):
     SESSION_COOKIE_SECURE = False
     JOBS_IMMEDIATE = True
     RATELIMIT_STORAGE_URI = "memory://"
+    # Hashing cost is not what the tests examine; the lowest argon2 cost keeps the suite fast.
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_KIB = 1024
+    # Many tests log in from the same test client address; the rate-limit test sets its own low limit.
+    RATELIMIT_LOGIN = "10000 per minute"
 
 
 def _parse(key: str, raw: str, default: object) -> object:

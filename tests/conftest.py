@@ -13,11 +13,13 @@ from pathlib import Path
 import flask_migrate
 import pytest
 import sqlalchemy as sa
+from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import scoped_session, sessionmaker
 
 from config import TestingConfig
 
-PASSWORD = "Test-password-2026"
+from support import PASSWORD  # noqa: F401  (re-exported for fixtures)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -70,7 +72,10 @@ def db_session(app):
         connection = db.engine.connect()
         transaction = connection.begin()
         original = db.session
-        db.session = db._make_scoped_session({"bind": connection, "join_transaction_mode": "create_savepoint"})
+        # A plain SQLAlchemy session: Flask-SQLAlchemy's own Session picks the engine per mapper and would
+        # bypass this connection (and its transaction) for ORM statements.
+        db.session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
+                                    scopefunc=_app_ctx_id)
         try:
             yield db.session
         finally:

@@ -105,8 +105,8 @@ def _check_unit_abbreviation(agency_id: int, abbreviation: str) -> None:
 def _check_password(password: str, username: str) -> None:
     problems = password_problems(password, username)
     if problems:
-        raise ValidationFailed(_("The password does not meet the policy: %(p)s.", p="; ".join(problems)),
-                               code="weak_password", details={"problems": problems})
+        raise ValidationFailed(_("The password does not meet the policy: %(p)s.", p="; ".join(problems.values())),
+                               code="weak_password", details={"rules": sorted(problems)})
 
 
 def create_user(agency: Agency, *, username: str, password: str, full_name: str, roles=(), actor=None,

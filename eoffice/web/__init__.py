@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_login import current_user
 
 from eoffice.core.time import format_date, format_datetime
@@ -40,6 +40,8 @@ def select_locale() -> str:
     from flask import current_app
 
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # commands and jobs speak the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("lang")
     if chosen in languages:
         return chosen
@@ -60,10 +62,12 @@ def _load_user(user_id: str):
 
 
 def _template_globals() -> dict:
+    from flask_babel import get_locale
+
     from eoffice.core.permissions import ROLE_LABELS
     from eoffice.core.time import to_local, utcnow
 
-    return {"role_labels": ROLE_LABELS, "now_local": lambda: to_local(utcnow())}
+    return {"role_labels": ROLE_LABELS, "now_local": lambda: to_local(utcnow()), "get_locale": get_locale}
 
 
 def _set_web_actor() -> None:

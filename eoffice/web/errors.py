@@ -32,7 +32,13 @@ def error_response(status: int, code: str, message: str, details: dict | None = 
         response = jsonify({"error": {"code": code, "message": message, "details": details or {}}})
         response.status_code = status
         return response
-    return render_template("web/error.html", status=status, code=code, message=message, details=details or {}), status
+    try:
+        body = render_template("web/error.html", status=status, code=code, message=message, details=details or {})
+    except Exception:
+        # The error page must not fail the error: fall back to text when the template cannot render.
+        log.exception("error page could not render")
+        body = f"{status} {message}"
+    return body, status
 
 
 def init_app(app: Flask) -> None:
