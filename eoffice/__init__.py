@@ -17,7 +17,8 @@ def create_app(config_class: type = Config, overrides: dict | None = None) -> Fl
     settings = load_settings(config_class)
     settings.update(overrides or {})
     instance_path = Path(settings["INSTANCE_PATH"]).resolve()
-    app = Flask(__name__, instance_path=str(instance_path), instance_relative_config=False)
+    app = Flask(__name__, static_folder="web/static", instance_path=str(instance_path),
+                instance_relative_config=False)
     app.config.update(settings)
     _finish_config(app)
     logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
