@@ -44,6 +44,8 @@ class Config:
     JOBS_URL = ""
     #: Run jobs in the calling process instead of a worker (tests and one-off scripts only).
     JOBS_IMMEDIATE = False
+    #: Queue name on a shared Redis, so that several deployments (or test runs) do not take each other's jobs.
+    JOBS_QUEUE_NAME = "eoffice"
     #: Minutes between two periodic checks of the audit chain.
     AUDIT_CHECK_MINUTES = 60
 

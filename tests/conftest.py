@@ -7,6 +7,7 @@ pytest-xdist worker then gets a fresh database of its own on that server, so par
 
 from __future__ import annotations
 
+import contextvars
 import os
 from pathlib import Path
 
@@ -16,6 +17,8 @@ import sqlalchemy as sa
 from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import scoped_session, sessionmaker
+
+from flask.testing import FlaskClient
 
 from config import TestingConfig
 
@@ -85,8 +88,17 @@ def db_session(app):
             connection.close()
 
 
+class IsolatedClient(FlaskClient):
+    """Runs each request in a fresh context. The test itself holds an app context (for db_session), and Flask
+    would reuse it for the request, sharing `g` (the actor, the locale) between requests as no server does."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture
 def client(app, db_session):
+    app.test_client_class = IsolatedClient
     return app.test_client()
 
 

@@ -89,7 +89,8 @@ class ChainReport:
 
 def verify_chain(chain: str | None = None) -> ChainReport:
     """Recompute every chain (or one) and report, per chain, the first entry altered or removed."""
-    heads = {h.chain: h for h in db.session.scalars(select(AuditChainHead))}
+    heads = {h.chain: h for h in db.session.scalars(
+        select(AuditChainHead).execution_options(populate_existing=True))}
     chains = [chain] if chain else sorted(heads | {c: None for c in db.session.scalars(
         select(AuditEntry.chain).distinct())})
     problems, count = [], 0
@@ -97,7 +98,8 @@ def verify_chain(chain: str | None = None) -> ChainReport:
         expected_seq, expected_prev = 1, GENESIS_HASH
         problem = None
         query = select(AuditEntry).where(AuditEntry.chain == name).order_by(AuditEntry.seq)
-        for entry in db.session.scalars(query.execution_options(yield_per=500)):
+        # populate_existing: verify what the database holds now, never a copy cached in this session.
+        for entry in db.session.scalars(query.execution_options(yield_per=500, populate_existing=True)):
             count += 1
             if problem:
                 continue

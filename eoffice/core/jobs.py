@@ -54,13 +54,13 @@ class JobRun(Base):
 
 
 class JobQueue:
-    """Registry of the application's jobs and the Huey instance that runs them."""
+    """Registry of the application's jobs. Each application gets its own Huey instance (`AppJobs`, in
+    `app.extensions["eoffice.jobs"]`), so that several applications in one process (tests, tools) never share a
+    queue."""
 
     def __init__(self):
         self._tasks: dict[str, tuple[Callable, int]] = {}
         self._periodic: dict[str, tuple[Callable, str]] = {}
-        self.huey = None
-        self._huey_tasks = {}
 
     def task(self, name: str, retries: int = 2):
         """Register `fn` as the job `name`; it runs with an app context and returns a JSON-serialisable value."""
@@ -81,47 +81,57 @@ class JobQueue:
         return decorator
 
     def init_app(self, app) -> None:
+        app.extensions["eoffice.jobs"] = AppJobs(app, self._tasks, self._periodic)
+
+    def enqueue(self, name: str, *args) -> JobRun:
+        """Record a run of job `name` in the current transaction and queue it once that transaction commits."""
+        from flask import current_app
+
+        return current_app.extensions["eoffice.jobs"].enqueue(name, *args)
+
+
+class AppJobs:
+    """The Huey instance of one application and its tasks."""
+
+    def __init__(self, app, tasks: dict, periodic: dict):
         from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
 
         url = app.config["JOBS_URL"]
         if app.config["JOBS_IMMEDIATE"]:
             huey = MemoryHuey("eoffice", immediate=True)
         elif url.startswith(("redis://", "rediss://", "unix://")):
-            huey = RedisHuey(app.config.get("JOBS_QUEUE_NAME", "eoffice"), url=url)
+            huey = RedisHuey(app.config["JOBS_QUEUE_NAME"], url=url)
         elif url:
             raise ValueError(f"EOFFICE_JOBS_URL: unsupported job store {url!r} (use redis://… or leave empty)")
         else:
             huey = SqliteHuey("eoffice", filename=f"{app.instance_path}/jobs.sqlite3")
         self.huey = huey
-        self._huey_tasks = {}
-        for name, (fn, retries) in self._tasks.items():
-            self._huey_tasks[name] = huey.task(retries=retries, retry_delay=5, name=name, context=True)(
-                _make_runner(app, name, fn)
-            )
-        for name, (fn, setting) in self._periodic.items():
+        self.tasks = {}
+        for name, (fn, retries) in tasks.items():
+            self.tasks[name] = huey.task(retries=retries, retry_delay=5, name=name, context=True)(
+                _make_runner(app, name, fn))
+        for name, (fn, setting) in periodic.items():
             minutes = max(1, int(app.config[setting]))
             schedule = crontab(minute="0") if minutes == 60 else crontab(minute=f"*/{minutes}")
-            self._huey_tasks[name] = huey.periodic_task(schedule, name=name, context=True)(
-                _make_runner(app, name, fn, periodic=True)
-            )
-        app.extensions["eoffice.jobs"] = self
+            self.tasks[name] = huey.periodic_task(schedule, name=name, context=True)(
+                _make_runner(app, name, fn, periodic=True))
 
     def enqueue(self, name: str, *args) -> JobRun:
-        """Record a run of job `name` in the current transaction and queue it once that transaction commits."""
         from eoffice.core.transaction import after_commit
         from eoffice.extensions import db
 
-        if name not in self._huey_tasks:
+        if name not in self.tasks:
             raise KeyError(f"unknown job {name!r}")
         run = JobRun(name=name, args=json.dumps(list(args)), status=QUEUED)
         db.session.add(run)
         db.session.flush()
-        after_commit(lambda: self._huey_tasks[name](*args, job_run_id=run.id))
+        run_id = run.id
+        after_commit(lambda: self.tasks[name](*args, job_run_id=run_id))
         return run
 
     def run_now(self, name: str, *args):
         """Execute a job synchronously through the same runner the worker uses (CLI and tests)."""
-        return self._huey_tasks[name].call_local(*args, job_run_id=None)
+        return self.tasks[name].call_local(*args, job_run_id=None)
 
     def consumer(self, workers: int = 1, **options):
         return self.huey.create_consumer(workers=workers, worker_type="thread", **options)
