@@ -35,23 +35,25 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-def _postgres_database(url: str, worker: str) -> str:
-    parsed = make_url(url)
-    name = f"{parsed.database}_{worker}"
-    admin = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+def _postgres_admin(url: str, statement: str) -> None:
+    admin = sa.create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        conn.execute(sa.text(statement))
     admin.dispose()
-    return parsed.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory, worker_id) -> str:
+def database_url(tmp_path_factory, worker_id, testrun_uid) -> str:
     url = os.environ.get("EOFFICE_TEST_DATABASE_URL")
-    if url:
-        return _postgres_database(url, worker_id)
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'eoffice-test.sqlite3'}"
+    if not url:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'eoffice-test.sqlite3'}"
+        return
+    # One database per run and worker beside the named one: parallel workers and parallel runs never meet.
+    parsed = make_url(url)
+    name = f"{parsed.database}_{testrun_uid[:8]}_{worker_id}"
+    _postgres_admin(url, f'CREATE DATABASE "{name}"')
+    yield parsed.set(database=name).render_as_string(hide_password=False)
+    _postgres_admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")
