@@ -33,6 +33,8 @@ translations:
 # Cookies are not marked Secure here only because this address is plain HTTP on the loopback interface.
 run: export EOFFICE_SESSION_COOKIE_SECURE ?= 0
 run: export EOFFICE_DEMO_MODE ?= 1
+run: export EOFFICE_DEMO_PKI_URL ?= http://$(HOST):$(PORT)/pki
+run: export EOFFICE_PKI_PUBLIC_PATH ?= certs/demo
 run: install
 	@$(FLASK) db upgrade
 	@$(FLASK) eoffice demo --if-empty
@@ -43,12 +45,15 @@ run: install
 
 # The whole suite on SQLite, then again on PostgreSQL for every test that touches the database.
 # With CI set, a PostgreSQL that cannot be reached fails the run instead of being skipped.
+# The browser tests run in a process of their own: Playwright's sync API keeps an event loop running in its
+# thread for as long as the browser lives, and pyHanko's asyncio.run() would meet it.
 test: install-test
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider -m "not e2e"
+	$(BIN)/python -m pytest -p no:cacheprovider -m e2e tests/e2e
 	@if $(BIN)/python scripts/pg_available.py "$(EOFFICE_TEST_DATABASE_URL)"; then \
 	  echo "== PostgreSQL run: $(EOFFICE_TEST_DATABASE_URL)"; \
 	  EOFFICE_TEST_DATABASE_URL="$(EOFFICE_TEST_DATABASE_URL)" $(BIN)/python -m pytest -n $(PYTEST_WORKERS) \
-	    -p no:cacheprovider -m "not sqlite_only"; \
+	    -p no:cacheprovider -m "not sqlite_only and not e2e"; \
 	elif [ -n "$$CI" ]; then \
 	  echo "PostgreSQL at $(EOFFICE_TEST_DATABASE_URL) is required when CI is set but cannot be reached." >&2; exit 1; \
 	else \

@@ -74,6 +74,30 @@ class Config:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_LOGIN = "20 per minute"
 
+    #: Keys that seal secrets at rest (stored PKCS#12 files, remote-signing tokens): comma-separated Fernet keys,
+    #: newest first, so a key can be rotated in; empty means one generated into the instance directory.
+    SECRET_BOX_KEYS = ""
+    #: Signing: the timestamp authority (RFC 3161 URL; empty uses the demo PKI's TSA in demo mode, else none),
+    #: the PAdES level asked for, and whether a failing TSA may downgrade to B-B (recorded) instead of failing.
+    TSA_URL = ""
+    SIGNING_LEVEL = "B-T"
+    SIGNING_ALLOW_DOWNGRADE = False
+    #: Wrong PINs before a signing credential locks, and for how long.
+    PIN_MAX_FAILURES = 5
+    PIN_LOCKOUT_MINUTES = 15
+    #: Where the demo PKI lives (private keys stay here); empty means `pki/` in the instance directory.
+    PKI_PATH = ""
+    #: Where the demo PKI's public certificates are written; empty means `pki/public` in the instance directory.
+    PKI_PUBLIC_PATH = ""
+    #: Base URL under which the demo PKI answers OCSP, CRL and TSA requests (written into its certificates).
+    DEMO_PKI_URL = "http://127.0.0.1:5000/pki"
+    #: Verification of untrusted PDFs runs in a child process with these limits.
+    VERIFY_TIMEOUT_SECONDS = 30
+    VERIFY_MEMORY_MB = 1024
+    VERIFY_MAX_BYTES = 50 * 1024 * 1024
+    #: Rate limit of the public verification page.
+    RATELIMIT_VERIFY = "20 per minute"
+
     #: Demo mode: the demo PKI root is trusted only when this is on.
     DEMO_MODE = False
     LOG_LEVEL = "INFO"
@@ -90,6 +114,7 @@ class TestingConfig(Config):
     ARGON2_MEMORY_KIB = 1024
     # Many tests log in from the same test client address; the rate-limit test sets its own low limit.
     RATELIMIT_LOGIN = "10000 per minute"
+    RATELIMIT_VERIFY = "10000 per minute"
 
 
 def _parse(key: str, raw: str, default: object) -> object:

@@ -41,7 +41,23 @@ def create_app(config_class: type = Config, overrides: dict | None = None) -> Fl
 
     init_web(app)
     _register_cli(app)
+    _mount_demo_pki(app)
     return app
+
+
+def _mount_demo_pki(app: Flask) -> None:
+    """In demo mode, answer the OCSP, CRL and TSA requests of the demo PKI under /pki, as its certificates say."""
+    if not app.config["DEMO_MODE"]:
+        return
+    pki_dir = Path(app.config["PKI_PATH"] or Path(app.instance_path) / "pki")
+    if not (pki_dir / "certomancer.yml").is_file():
+        return
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+    from eoffice.signing.pki import load_demo_pki
+
+    animator = load_demo_pki(pki_dir, pki_dir / "public").wsgi_app()
+    app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {"/pki": animator})
 
 
 def _finish_config(app: Flask) -> None:
@@ -84,6 +100,7 @@ def _import_modules() -> None:
     import eoffice.audit.tasks  # noqa: F401
     import eoffice.core.jobs  # noqa: F401
     import eoffice.registry.models  # noqa: F401
+    import eoffice.signing.models  # noqa: F401
 
 
 def _configure_database(app: Flask) -> None:
@@ -99,6 +116,7 @@ def _register_cli(app: Flask) -> None:
     from eoffice.cli import eoffice_cli
     from eoffice.audit.cli import audit_cli
     from eoffice.core.cli import jobs_cli
+    from eoffice.signing.cli import signing_cli
 
-    for group in (eoffice_cli, audit_cli, jobs_cli):
+    for group in (eoffice_cli, audit_cli, jobs_cli, signing_cli):
         app.cli.add_command(group)

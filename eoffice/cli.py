@@ -60,6 +60,11 @@ def demo_command(password, if_empty):
         created = []
     else:
         created = _commit(lambda: load_demo(password))
+        if created:
+            from eoffice.signing.demo import set_up_demo_pki
+
+            pki = _commit(lambda: set_up_demo_pki(created, password))
+            click.echo(f"Demo PKI: root certificate {pki['root']}, {pki['imported']} signing keys imported.")
     slugs = [spec["slug"] for spec in AGENCIES]
     present = db.session.scalars(select(Agency).where(Agency.slug.in_(slugs)).order_by(Agency.id)).all()
     if not present:

@@ -54,6 +54,16 @@ PATHS = {
     "/registry/books/{book_id}": {"get": _op("One registry book (admin, clerk)", tag="registry"),
                                   "patch": _op("Change a registry book (admin)", body=BOOK, tag="registry"),
                                   "delete": _op("Remove an unused registry book (admin)", ok=204, tag="registry")},
+    "/signatures/verify": {"post": _op("Verify every signature of a PDF (multipart `file`; `own_flow=1` accepts "
+                                       "eoffice's number and date fields filled after signing)", tag="signing",
+                                       body=None)},
+    "/signatures/sign": {"post": _op("Sign one or several PDFs (multipart `file`…, `pin`, optional `seal`, "
+                                     "`visible`) → application/pdf or application/zip", tag="signing")},
+    "/signing/credential": {"get": _op("The caller's signing key", tag="signing")},
+    "/signing/trust-anchors": {"get": _op("Trusted roots of the agency (admin)", tag="signing"),
+                               "post": _op("Add trusted roots (multipart `file`, PEM or DER; admin)", ok=201,
+                                           tag="signing")},
+    "/signing/trust-anchors/{anchor_id}": {"delete": _op("Remove a trusted root (admin)", ok=204, tag="signing")},
     "/openapi.json": {"get": _op("This document", public=True, tag="meta")},
 }
 

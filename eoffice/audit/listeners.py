@@ -77,3 +77,28 @@ def _number_allocated(allocation, **kwargs):
     record("number.allocate", agency_id=allocation.agency_id, actor=_actor(kwargs), obj=allocation,
            data={"book_id": allocation.book_id, "year": allocation.year, "number": allocation.number,
                  "reference": allocation.reference})
+
+
+@signals.credential_changed.connect
+def _credential_changed(obj, **kwargs):
+    record(f"signing.{kwargs.get('action')}", agency_id=obj.agency_id, actor=_actor(kwargs), obj=obj,
+           data={"user_id": obj.user_id, "subject": getattr(obj, "subject", None), "kind": obj.kind})
+
+
+@signals.pin_failed.connect
+def _pin_failed(credential, **kwargs):
+    record("signing.pin_failed", agency_id=credential.agency_id, actor=_actor(kwargs), obj=credential,
+           data={"locked": bool(kwargs.get("locked"))})
+
+
+@signals.trust_changed.connect
+def _trust_changed(anchor, **kwargs):
+    record(f"trust.{kwargs.get('action')}", agency_id=anchor.agency_id, actor=_actor(kwargs), obj=anchor,
+           data={"subject": anchor.subject, "sha256": anchor.sha256})
+
+
+@signals.document_signed.connect
+def _document_signed(credential, **kwargs):
+    record("signing.sign", agency_id=credential.agency_id, actor=_actor(kwargs), obj=credential,
+           data={"count": kwargs.get("count"), "level": kwargs.get("level"), "seal": credential.user_id is None,
+                 "downgraded": kwargs.get("downgraded") or []})

@@ -23,3 +23,12 @@ book_changed = _signals.signal(
 number_allocated = _signals.signal(
     "number-allocated", doc="A registry number was allocated. Sender: the allocation; kwargs actor."
 )
+credential_changed = _signals.signal(
+    "credential-changed",
+    doc="A signing credential or stamp image was imported or replaced. Sender: it; kwargs actor, action.",
+)
+pin_failed = _signals.signal("pin-failed", doc="A wrong PIN was given for a credential. Sender: it; kwargs actor, locked.")
+trust_changed = _signals.signal("trust-changed", doc="A trust anchor was added or removed. Sender: it; kwargs actor, action.")
+document_signed = _signals.signal(
+    "document-signed", doc="Documents were signed. Sender: the credential; kwargs actor, count, level, downgraded."
+)

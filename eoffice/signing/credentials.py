@@ -139,11 +139,14 @@ class Pkcs11Credential(Credential):
     """A key on a PKCS#11 token or HSM (SoftHSM2 in tests).
 
     The token is found by ``slot`` number or ``token_label``; the key by ``key_label`` (the certificate with the
-    same label is read from the token unless ``cert_label`` names another one).
+    same label is read from the token unless ``cert_label`` names another one). The issuing CA certificates are
+    embedded in every signature so that it can be validated offline: every other certificate stored on the token,
+    plus ``ca_chain`` for tokens that hold only the signer's own.
     """
 
     def __init__(self, module_path: str, key_label: str, *, slot: int | None = None,
-                 token_label: str | None = None, cert_label: str | None = None):
+                 token_label: str | None = None, cert_label: str | None = None,
+                 ca_chain: tuple[x509.Certificate, ...] = ()):
         if slot is None and token_label is None:
             raise ValueError("give the token's slot number or its label")
         self.module_path = module_path
@@ -151,6 +154,7 @@ class Pkcs11Credential(Credential):
         self.cert_label = cert_label or key_label
         self.slot = slot
         self.token_label = token_label
+        self.ca_chain = tuple(ca_chain)
 
     @contextmanager
     def open(self, pin: str) -> Iterator[Signer]:
@@ -168,7 +172,9 @@ class Pkcs11Credential(Credential):
         except (p11_errors.PKCS11Error, SigningError, OSError) as exc:
             raise CredentialError(f"cannot open the PKCS#11 token: {exc!r}") from exc
         try:
-            signer = PKCS11Signer(session, key_label=self.key_label, cert_label=self.cert_label)
+            # other_certs_to_pull=None: pull every certificate on the token (pyHanko's default pulls none)
+            signer = PKCS11Signer(session, key_label=self.key_label, cert_label=self.cert_label,
+                                  other_certs_to_pull=None, ca_chain=self.ca_chain or None)
             try:
                 # fail here, with a clear error, rather than in the middle of a signature
                 signer.signing_cert  # noqa: B018 - the property loads the certificate from the token

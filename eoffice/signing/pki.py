@@ -27,6 +27,7 @@ from pathlib import Path
 
 import yaml
 from asn1crypto import pem, x509
+from certomancer.integrations.animator import Animator, AnimatorArchStore
 from certomancer.registry import CertomancerConfig, PKIArchitecture
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -45,6 +46,7 @@ __all__ = [
     "leaf_cert_spec",
     "service_specs",
     "pem_certificate",
+    "WholeSecondAnimator",
 ]
 
 
@@ -123,6 +125,45 @@ def service_specs(root: str = "root", interm: str = "interm", ocsp: str = "ocsp"
     }
 
 
+class WholeSecondAnimator(Animator):
+    """Certomancer's Animator (OCSP, CRLs, certificates, TSA over HTTP), answering with times in whole seconds.
+
+    Certomancer stamps OCSP responses with the current time including microseconds, which DER writes as a
+    GeneralizedTime with a fraction ("20261122025108.068927Z"). NSS (and so poppler's pdfsig, Firefox,
+    LibreOffice) rejects such a response as malformed and reports the signer's certificate as "Unknown issue
+    with Certificate or corrupted data"; real responders answer in whole seconds, as RFC 5280 wants for
+    certificate times. pyHanko accepts either.
+    """
+
+    def at_time(self, request):
+        return super().at_time(request).replace(microsecond=0)
+
+
+def ocsp_get_as_post(app):
+    """Let ``app`` (certomancer's Animator, which answers OCSP only by POST) take RFC 6960 GET requests too.
+
+    NSS, and therefore poppler's pdfsig, asks OCSP responders by GET first and gives up on a 404.
+    """
+    import base64
+    import io
+    from urllib.parse import unquote
+
+    def wrapped(environ, start_response):
+        parts = environ.get("PATH_INFO", "").split("/")
+        if environ["REQUEST_METHOD"] == "GET" and len(parts) >= 5 and parts[2] == "ocsp":
+            # the server already percent-decoded PATH_INFO, so the base64 '/' characters split the path
+            try:
+                der = base64.b64decode(unquote("/".join(parts[4:])))
+            except ValueError:
+                der = b""
+            environ = dict(environ, REQUEST_METHOD="POST", PATH_INFO="/".join(parts[:4]),
+                           CONTENT_LENGTH=str(len(der)), CONTENT_TYPE="application/ocsp-request")
+            environ["wsgi.input"] = io.BytesIO(der)
+        return app(environ, start_response)
+
+    return wrapped
+
+
 def pem_certificate(cert: x509.Certificate) -> bytes:
     return pem.armor("CERTIFICATE", cert.dump())
 
@@ -167,11 +208,10 @@ class DemoPKI:
         """Certomancer's Animator answering OCSP, CRL, certificate and TSA requests of this PKI.
 
         Mount it at the path of ``external_url_prefix`` (e.g. with werkzeug's DispatcherMiddleware under
-        ``/pki``) so that the URLs written into the certificates resolve.
+        ``/pki``) so that the URLs written into the certificates resolve. OCSP is answered by GET as well as by
+        POST, in whole seconds, so that NSS-based validators (pdfsig, Firefox, LibreOffice) accept the answers.
         """
-        from certomancer.integrations.animator import Animator, AnimatorArchStore
-
-        return Animator(AnimatorArchStore({ARCH: self.arch}), with_web_ui=False)
+        return ocsp_get_as_post(WholeSecondAnimator(AnimatorArchStore({ARCH: self.arch}), with_web_ui=False))
 
 
 def load_demo_pki(pki_dir: Path, public_dir: Path, external_url_prefix: str | None = None) -> DemoPKI:

@@ -10,7 +10,10 @@ Protocol of :class:`HttpRemoteSigningService` (JSON over HTTPS, bearer token):
 ``GET  {base}/certificates`` → ``{"certificates": [base64 DER, signer first]}``;
 ``POST {base}/sign`` ``{"key_id", "hash_algorithm": "sha256", "hash": base64}`` → ``{"signature": base64}``
 where ``hash`` is the SHA-256 of the DER signed attributes and ``signature`` the RSA PKCS#1 v1.5 signature
-over it (the same contract as the CSC API's ``signatures/signHash``).
+over it (the same contract as the CSC API's ``signatures/signHash``). Any failure of the service (unreachable,
+refused token, HTTP error, malformed answer) is a :class:`RemoteSigningError`, and so is a signature value that
+does not verify against the signer's certificate: a document is never finished with a signature that cannot
+be valid.
 """
 
 from __future__ import annotations
@@ -19,22 +22,33 @@ import asyncio
 import base64
 import hashlib
 import json
+import urllib.error
+import urllib.parse
 import urllib.request
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from io import BytesIO
 
 from asn1crypto import cms, x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
+from cryptography.hazmat.primitives.serialization import load_der_public_key
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
 from pyhanko.sign.signers.pdf_signer import PdfTBSDocument
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-__all__ = ["RemoteSigningService", "HttpRemoteSigningService", "PendingSignature", "prepare_remote_signature",
-           "finish_remote_signature", "sign_remote"]
+__all__ = ["RemoteSigningError", "RemoteSigningService", "HttpRemoteSigningService", "PendingSignature",
+           "prepare_remote_signature", "finish_remote_signature", "sign_remote", "check_signature_value"]
 
 _RSA_SIGNATURE_BYTES = 512  # room for a 4096-bit key in the size estimate
+
+
+class RemoteSigningError(Exception):
+    """The signing service could not be used or answered something unusable; the message says which."""
 
 
 class RemoteSigningService(ABC):
@@ -62,17 +76,68 @@ class HttpRemoteSigningService(RemoteSigningService):
         request.add_header("Content-Type", "application/json")
         if self.token:
             request.add_header("Authorization", f"Bearer {self.token}")
-        with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 - configured URL
-            return json.load(response)
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 - configured URL
+                return json.load(response)
+        except urllib.error.HTTPError as exc:
+            detail = _error_detail(exc)
+            if exc.code in (401, 403):
+                raise RemoteSigningError(f"the signing service refused our credentials (HTTP {exc.code}){detail}"
+                                         ) from exc
+            raise RemoteSigningError(f"the signing service answered HTTP {exc.code} to {path}{detail}") from exc
+        except (urllib.error.URLError, OSError) as exc:
+            raise RemoteSigningError(f"the signing service cannot be reached: {exc}") from exc
+        except ValueError as exc:
+            raise RemoteSigningError(f"the signing service answered something that is not JSON: {exc}") from exc
 
     def certificate_chain(self) -> list[x509.Certificate]:
-        answer = self._call(f"/certificates?key_id={self.key_id}")
-        return [x509.Certificate.load(base64.b64decode(c)) for c in answer["certificates"]]
+        answer = self._call(f"/certificates?key_id={urllib.parse.quote(self.key_id)}")
+        try:
+            chain = [x509.Certificate.load(base64.b64decode(c)) for c in answer["certificates"]]
+            for cert in chain:
+                cert.native  # noqa: B018 - parse now: a malformed certificate fails here, not inside pyHanko
+        except (KeyError, TypeError, ValueError) as exc:
+            raise RemoteSigningError(f"the signing service sent no usable certificate chain: {exc!r}") from exc
+        if not chain:
+            raise RemoteSigningError("the signing service sent an empty certificate chain")
+        return chain
 
     def sign_hash(self, hash_value: bytes, hash_algorithm: str = "sha256") -> bytes:
         answer = self._call("/sign", {"key_id": self.key_id, "hash_algorithm": hash_algorithm,
                                       "hash": base64.b64encode(hash_value).decode()})
-        return base64.b64decode(answer["signature"])
+        try:
+            return base64.b64decode(answer["signature"], validate=True)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise RemoteSigningError(f"the signing service sent no usable signature: {exc!r}") from exc
+
+
+def _error_detail(exc: urllib.error.HTTPError) -> str:
+    """The service's own error message, if its error body is the usual JSON, for the exception text."""
+    try:
+        body = json.loads(exc.read(4096) or b"{}")
+    except (ValueError, OSError):
+        return ""
+    message = body.get("error") if isinstance(body, dict) else None
+    if isinstance(message, dict):
+        message = message.get("message")
+    return f": {message}" if isinstance(message, str) and message else ""
+
+
+def check_signature_value(cert: x509.Certificate, hash_value: bytes, signature_value: bytes) -> None:
+    """Raise :class:`RemoteSigningError` unless ``signature_value`` is ``cert``'s key's signature of the SHA-256
+    ``hash_value`` (RSA PKCS#1 v1.5 or ECDSA)."""
+    public_key = load_der_public_key(cert.public_key.dump())
+    prehashed = Prehashed(hashes.SHA256())
+    try:
+        if isinstance(public_key, rsa.RSAPublicKey):
+            public_key.verify(signature_value, hash_value, padding.PKCS1v15(), prehashed)
+        elif isinstance(public_key, ec.EllipticCurvePublicKey):
+            public_key.verify(signature_value, hash_value, ec.ECDSA(prehashed))
+        else:
+            raise RemoteSigningError(f"unsupported key type for remote signing: {cert.public_key.algorithm}")
+    except InvalidSignature as exc:
+        raise RemoteSigningError("the signature value from the signing service does not match the document's "
+                                 "hash and the signer's certificate") from exc
 
 
 @dataclass
@@ -115,8 +180,15 @@ def prepare_remote_signature(pdf_bytes: bytes, chain: list[x509.Certificate], *,
                             tbs.post_sign_instructions)
 
 
-def finish_remote_signature(pending: PendingSignature, signature_value: bytes, timestamper=None) -> bytes:
-    """Embed the service's ``signature_value`` (with a signature timestamp if ``timestamper``) and return the PDF."""
+def finish_remote_signature(pending: PendingSignature, signature_value: bytes, timestamper=None, *,
+                            check: bool = True) -> bytes:
+    """Embed the service's ``signature_value`` (with a signature timestamp if ``timestamper``) and return the PDF.
+
+    The value is first checked against the signer's certificate and ``pending.hash_to_sign``
+    (:class:`RemoteSigningError` if it does not match); ``check=False`` skips that, for tests only.
+    """
+    if check:
+        check_signature_value(pending.chain[0], pending.hash_to_sign, signature_value)
     signer = _external_signer(pending.chain, signature_value)
 
     async def finish():

@@ -7,8 +7,8 @@
   over the left third of the signer's image.
 - :class:`TextStampStyle`: appendices and electronic copies: text only (Liberation Serif 10, black), top right.
 
-Fonts and images are prepared once per process (:mod:`eoffice.signing.fonts`, :func:`_image_data`), so a stamp
-costs a few shaping calls and one small font subset per document.
+Fonts and images are prepared once per process (:mod:`eoffice.signing.fonts`, :func:`_image_data`), and font
+subsets are cached by glyph set, so after the first document a stamp costs a few shaping calls.
 """
 
 from __future__ import annotations

@@ -30,9 +30,10 @@ def init_web(app: Flask) -> None:
     from eoffice.api import bp as api_bp
     from eoffice.audit.views import bp as audit_bp
     from eoffice.registry.views import bp as registry_bp
+    from eoffice.signing.views import bp as signing_bp
     from eoffice.web.views import bp as web_bp
 
-    for blueprint in (web_bp, accounts_bp, registry_bp, audit_bp, api_bp):
+    for blueprint in (web_bp, accounts_bp, registry_bp, audit_bp, signing_bp, api_bp):
         app.register_blueprint(blueprint)
 
 

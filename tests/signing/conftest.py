@@ -16,12 +16,13 @@ from datetime import datetime, timedelta, timezone
 from functools import cache
 
 import pytest
-from certomancer.integrations.animator import Animator, AnimatorArchStore
+from certomancer.integrations.animator import AnimatorArchStore
 from certomancer.registry import CertomancerConfig
 from certomancer.registry.issued.general import RevocationStatus
 
 from eoffice.signing.credentials import Pkcs12Credential
-from eoffice.signing.pki import ca_cert_spec, leaf_cert_spec, new_key_file, pem_certificate, service_specs
+from eoffice.signing.pki import (WholeSecondAnimator, ca_cert_spec, leaf_cert_spec, new_key_file, pem_certificate,
+                                 service_specs)
 from eoffice.signing.samples import make_sample_pdf
 
 from .servers import ocsp_get_as_post, serve_wsgi
@@ -201,8 +202,9 @@ def pki(tmp_path_factory, local_pki_services) -> TestPKI:
     root_pem = keys_dir / "root-ca.pem"
     root_pem.write_bytes(pem_certificate(arch.get_cert("root")))
     test_pki = TestPKI(arch, rogue, local_pki_services.url, root_pem, session_start=now)
-    local_pki_services.mount(ocsp_get_as_post(Animator(AnimatorArchStore({ARCH: arch, ROGUE: rogue}),
-                                                       with_web_ui=False)))
+    # whole-second times: NSS (pdfsig) rejects OCSP responses whose times carry microseconds
+    local_pki_services.mount(ocsp_get_as_post(WholeSecondAnimator(AnimatorArchStore({ARCH: arch, ROGUE: rogue}),
+                                                                  with_web_ui=False)))
     return test_pki
 
 

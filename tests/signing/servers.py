@@ -8,6 +8,9 @@ from contextlib import contextmanager
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Response
 
+# the OCSP GET adapter lives with the demo PKI, which needs it too; re-exported for the tests' fixtures
+from eoffice.signing.pki import ocsp_get_as_post  # noqa: F401
+
 
 class LocalServer:
     """A running server: ``url`` (``http://127.0.0.1:PORT``) and ``mount(app)`` to choose what it serves."""
@@ -41,25 +44,3 @@ def serve_wsgi(app=None):
     finally:
         server.shutdown()
         thread.join(timeout=5)
-
-
-def ocsp_get_as_post(app):
-    """Let ``app`` (certomancer's Animator, which answers OCSP only by POST) take RFC 6960 GET requests too.
-
-    NSS, and therefore poppler's pdfsig, asks OCSP responders by GET first and gives up on a 404.
-    """
-    import base64
-    import io
-    from urllib.parse import unquote
-
-    def wrapped(environ, start_response):
-        parts = environ.get("PATH_INFO", "").split("/")
-        if environ["REQUEST_METHOD"] == "GET" and len(parts) >= 5 and parts[2] == "ocsp":
-            # the server already percent-decoded PATH_INFO, so the base64 '/' characters split the path
-            der = base64.b64decode(unquote("/".join(parts[4:])))
-            environ = dict(environ, REQUEST_METHOD="POST", PATH_INFO="/".join(parts[:4]),
-                           CONTENT_LENGTH=str(len(der)), CONTENT_TYPE="application/ocsp-request")
-            environ["wsgi.input"] = io.BytesIO(der)
-        return app(environ, start_response)
-
-    return wrapped

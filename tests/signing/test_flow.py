@@ -11,7 +11,7 @@ from eoffice.signing.layout import AGENCY_FIELD, LEADER_FIELD, SigningLayout
 from eoffice.signing.sign import Level, sign_pdf
 from eoffice.signing.stamps import SealStampStyle, SignerStampStyle, make_demo_seal_png, make_demo_signature_png
 
-from .helpers import assert_pdfsig_valid, field_values, pdfsig, validate_all
+from .helpers import assert_pdfsig_trusted, assert_pdfsig_valid, field_values, pdfsig, validate_all
 
 LAYOUT = SigningLayout(leader_position="CHỦ TỊCH")
 LEADER_STAMP = SignerStampStyle(signature_png=make_demo_signature_png("Nguyễn Văn Đức"), position="CHỦ TỊCH",
@@ -39,7 +39,9 @@ def test_numbering_keeps_leader_signature_at_form_filling(pki, make_pdf, pdfsig_
     values = field_values(final)
     assert values["SoKyHieu"] == "Số: 15/QĐ-UBND"
     assert values["NgayBanHanh"] == "Thạnh Trị, ngày 05 tháng 01 năm 2026"
-    assert_pdfsig_valid(pdfsig(final, pdfsig_nssdb, tmp_path), count=2)
+    output = pdfsig(final, pdfsig_nssdb, tmp_path)
+    assert_pdfsig_valid(output, count=2)
+    assert_pdfsig_trusted(output, count=2)
 
 
 def test_changing_the_page_after_signing_is_detected(pki, make_pdf):

@@ -1,0 +1,85 @@
+"""Verifying and signing PDFs through the API."""
+
+from flask import Response, jsonify, request
+from flask_babel import gettext as _
+
+from eoffice.api import bp
+from eoffice.core.errors import ValidationFailed
+from eoffice.core.permissions import ADMIN, require_roles
+from eoffice.core.tenancy import current_actor, get_scoped, scoped
+from eoffice.core.time import utcnow
+from eoffice.extensions import db
+from eoffice.signing import operations, services
+from eoffice.signing.models import TrustAnchor
+from eoffice.signing.views import _free_field, _signed_name, _zip, read_pdf_upload
+
+
+@bp.post("/signatures/verify")
+def signatures_verify():
+    """Verify every signature of the uploaded `file` against the caller's agency's trust anchors."""
+    data = read_pdf_upload(request.files.get("file"))
+    own_flow = request.form.get("own_flow") in ("1", "true")
+    return jsonify(operations.verify_document(data, current_actor().agency_id, own_flow=own_flow).to_dict())
+
+
+@bp.post("/signatures/sign")
+def signatures_sign():
+    """Sign the uploaded `file` (or several `file` parts, one PIN) with the caller's key or, with `seal`, the
+    agency seal; one PDF back, or a ZIP for several."""
+    uploads = request.files.getlist("file")
+    if not uploads:
+        raise ValidationFailed(_("Choose a PDF file."), code="file_required")
+    pin = request.form.get("pin", "")
+    if not pin:
+        raise ValidationFailed(_("The PIN is required."), code="pin_required", details={"fields": ["pin"]})
+    as_seal = request.form.get("seal") in ("1", "true")
+    visible = request.form.get("visible", "1") in ("1", "true")
+    actor = current_actor()
+    pdfs = [read_pdf_upload(upload) for upload in uploads]
+    results = operations.sign_documents(actor, pdfs, pin, as_seal=as_seal, visible=visible,
+                                        field_name=_free_field(actor, as_seal))
+    headers = {"X-Signature-Level": results[0].level.value}
+    if any(r.downgraded for r in results):
+        headers["X-Signature-Downgraded"] = "; ".join(r.downgrade_reason for r in results if r.downgraded)[:500]
+    if len(results) == 1:
+        return Response(results[0].pdf, mimetype="application/pdf", headers=headers)
+    names = [_signed_name(u.filename or "document.pdf") for u in uploads]
+    return Response(_zip(names, [r.pdf for r in results]), mimetype="application/zip", headers=headers)
+
+
+@bp.get("/signing/credential")
+def signing_credential():
+    actor = current_actor()
+    credential = services.active_credential(actor.agency_id, actor)
+    return jsonify({"id": credential.id, "kind": credential.kind, "subject": credential.subject,
+                    "issuer": credential.issuer, "serial": credential.serial,
+                    "not_after": credential.not_after.isoformat() if credential.not_after else None,
+                    "locked": bool(credential.locked_until and credential.locked_until > utcnow())})
+
+
+def _anchor_json(anchor: TrustAnchor) -> dict:
+    return {"id": anchor.id, "subject": anchor.subject, "sha256": anchor.sha256,
+            "not_after": anchor.not_after.isoformat() if anchor.not_after else None}
+
+
+@bp.get("/signing/trust-anchors")
+@require_roles(ADMIN)
+def trust_anchors_list():
+    return jsonify({"items": [_anchor_json(a) for a in db.session.scalars(scoped(TrustAnchor))]})
+
+
+@bp.post("/signing/trust-anchors")
+@require_roles(ADMIN)
+def trust_anchors_add():
+    upload = request.files.get("file")
+    if upload is None:
+        raise ValidationFailed(_("Choose a certificate file."), code="file_required")
+    added = services.add_trust_anchor(current_actor().agency, upload.read(), actor=current_actor())
+    return jsonify({"items": [_anchor_json(a) for a in added]}), 201
+
+
+@bp.delete("/signing/trust-anchors/<int:anchor_id>")
+@require_roles(ADMIN)
+def trust_anchors_remove(anchor_id: int):
+    services.remove_trust_anchor(get_scoped(TrustAnchor, anchor_id), actor=current_actor())
+    return "", 204

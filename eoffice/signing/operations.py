@@ -1,0 +1,101 @@
+"""Signing and verifying documents on behalf of a user: which key, which stamp, which level, which trust."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from eoffice.core import signals
+from eoffice.core.errors import ValidationFailed
+from eoffice.signing import services
+from eoffice.signing.layout import AGENCY_FIELD, DATE_FIELD, LEADER_FIELD, NUMBER_FIELD, SigningLayout
+from eoffice.signing.models import SEAL_IMAGE, SIGNATURE_IMAGE
+from eoffice.signing.sign import Level, SigningFailure, TimestampError, iter_batch_sign
+from eoffice.signing.stamps import SealStampStyle, SignerStampStyle, TextStampStyle
+from eoffice.signing.verify import VerificationReport, verify_pdf_isolated
+
+#: Fields eoffice itself fills after the leader's signature; only they may change without a flag.
+OWN_FLOW_FIELDS = frozenset({NUMBER_FIELD, DATE_FIELD})
+
+
+def timestamper():
+    """The configured TSA; in demo mode without one, the demo PKI's TSA; otherwise None (B-B only)."""
+    config = current_app.config
+    if config["TSA_URL"]:
+        from pyhanko.sign.timestamps import HTTPTimeStamper
+
+        return HTTPTimeStamper(config["TSA_URL"], timeout=10)
+    if config["DEMO_MODE"] and (services.pki_path() / "certomancer.yml").is_file():
+        from eoffice.signing.pki import load_demo_pki
+
+        return load_demo_pki(services.pki_path(), services.pki_path() / "public").timestamper()
+    return None
+
+
+def _level_and_timestamper():
+    stamper = timestamper()
+    if stamper is None:
+        # No TSA at all: B-B, said plainly in the result rather than a timestamp from this server's clock.
+        return Level.B_B, None
+    return Level(current_app.config["SIGNING_LEVEL"]), stamper
+
+
+def signature_options(actor, *, as_seal: bool, visible: bool = True, layout: SigningLayout | None = None,
+                      field_name: str | None = None) -> dict:
+    layout = layout or SigningLayout()
+    level, stamper = _level_and_timestamper()
+    options = {"level": level, "timestamper": stamper, "allow_downgrade": current_app.config["SIGNING_ALLOW_DOWNGRADE"],
+               "trust_roots": tuple(services.trust_roots(actor.agency_id)), "page": layout.signature_page,
+               "location": actor.agency.place or None}
+    if as_seal:
+        options["field_name"] = field_name or AGENCY_FIELD
+        if visible:
+            seal = services.stamp_png(actor.agency_id, SEAL_IMAGE)
+            options["box"] = layout.seal_box()
+            options["stamp"] = SealStampStyle(seal_png=seal) if seal else TextStampStyle(lines=(actor.agency.name,))
+    else:
+        options["field_name"] = field_name or LEADER_FIELD
+        if visible:
+            image = services.stamp_png(actor.agency_id, SIGNATURE_IMAGE, actor)
+            options["box"] = layout.leader_box
+            options["stamp"] = (SignerStampStyle(signature_png=image, position=actor.position.upper(),
+                                                 name=actor.full_name) if image
+                                else TextStampStyle(lines=(actor.position.upper(), actor.full_name,
+                                                           "%(signing_time)s")))
+    return options
+
+
+def sign_documents(actor, pdfs: list[bytes], pin: str, *, as_seal: bool = False, visible: bool = True,
+                   field_name: str | None = None) -> list:
+    """Sign every document with the actor's key (or the agency seal) after one PIN entry; returns SignResults.
+
+    `field_name` defaults to the prepared leader or agency field of a signing copy; a free-standing signature
+    of any PDF passes its own name. The whole batch fails on the first document that cannot be signed, naming
+    it, so a batch is all or nothing.
+    """
+    credential = services.active_credential(actor.agency_id, None if as_seal else actor)
+    options = signature_options(actor, as_seal=as_seal, visible=visible, field_name=field_name)
+    results = []
+    with services.unlocked(credential, pin, actor=actor) as signer:
+        try:
+            for result in iter_batch_sign(pdfs, signer, **options):
+                results.append(result)
+        except TimestampError as exc:
+            raise ValidationFailed(_("The timestamp authority failed: %(e)s", e=str(exc)[:300]),
+                                   code="timestamp_failed", details={"document": len(results) + 1}) from None
+        except SigningFailure as exc:
+            raise ValidationFailed(_("Document %(n)d could not be signed: %(e)s", n=len(results) + 1, e=str(exc)[:300]),
+                                   code="signing_failed", details={"document": len(results) + 1}) from None
+    signals.document_signed.send(credential, actor=actor, count=len(results),
+                                 level=results[0].level.value if results else None,
+                                 downgraded=[r.downgrade_reason for r in results if r.downgraded])
+    return results
+
+
+def verify_document(data: bytes, agency_id: int | None, *, own_flow: bool = False) -> VerificationReport:
+    """Verify an untrusted PDF in a limited child process, against the agency's trust anchors."""
+    config = current_app.config
+    return verify_pdf_isolated(
+        data, trust_roots=services.trust_roots(agency_id), offline=True,
+        own_flow_fields=OWN_FLOW_FIELDS if own_flow else None, timeout_s=config["VERIFY_TIMEOUT_SECONDS"],
+        memory_mb=config["VERIFY_MEMORY_MB"], max_bytes=config["VERIFY_MAX_BYTES"])

@@ -1,0 +1,233 @@
+"""Signing for users of eoffice: stored credentials unlocked by PIN, the agency seal, the trust store, stamp
+images, and verification with the agency's trust anchors. Services flush; the caller's edge commits."""
+
+from __future__ import annotations
+
+import hashlib
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+from asn1crypto import pem as asn1_pem
+from asn1crypto import x509 as asn1_x509
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from eoffice.core import signals
+from eoffice.core.errors import Conflict, Forbidden, Locked, NotFound, ValidationFailed
+from eoffice.core.permissions import CLERK
+from eoffice.core.secretbox import seal, unseal
+from eoffice.core.storage import get_store
+from eoffice.core.time import utcnow
+from eoffice.extensions import db
+from eoffice.signing.credentials import CredentialError, Pkcs11Credential, Pkcs12Credential, WrongPin
+from eoffice.signing.models import PKCS11, PKCS12, SEAL_IMAGE, SIGNATURE_IMAGE, SigningCredential, StampImage, TrustAnchor
+
+
+class PinRefused(ValidationFailed):
+    status, code = 403, "wrong_pin"
+
+
+# -- credentials ------------------------------------------------------------------------------------------------
+
+def _describe_certificate(cert: asn1_x509.Certificate) -> dict:
+    return {"subject": cert.subject.human_friendly[:300], "issuer": cert.issuer.human_friendly[:300],
+            "serial": format(cert.serial_number, "x")[:80], "not_after": cert.not_valid_after,
+            "certificate_pem": asn1_pem.armor("CERTIFICATE", cert.dump()).decode()}
+
+
+def import_pkcs12(agency, data: bytes, pin: str, *, user=None, label: str = "", actor=None) -> SigningCredential:
+    """Store a PKCS#12 for `user` (or as the agency seal when `user` is None) after checking that `pin` opens it.
+
+    The file stays encrypted with the PIN and is sealed again with the instance key; the PIN is not stored.
+    """
+    try:
+        signer = Pkcs12Credential(data).unlock(pin)
+    except WrongPin:
+        raise ValidationFailed(_("The PIN does not open this PKCS#12 file."), code="wrong_pin") from None
+    except (CredentialError, ValueError) as exc:
+        raise ValidationFailed(_("This is not a usable PKCS#12 file: %(e)s", e=str(exc)[:200])) from None
+    cert = signer.signing_cert
+    _deactivate_previous(agency.id, user)
+    credential = SigningCredential(agency_id=agency.id, user_id=getattr(user, "id", None), kind=PKCS12,
+                                   label=label or cert.subject.native.get("common_name", "")[:100],
+                                   pkcs12_sealed=seal(data), **_describe_certificate(cert))
+    db.session.add(credential)
+    db.session.flush()
+    signals.credential_changed.send(credential, actor=actor, action="import")
+    return credential
+
+
+def register_pkcs11(agency, *, module: str, key_label: str, token: str = "", slot: int | None = None,
+                    certificate_pem: str = "", user=None, label: str = "", actor=None) -> SigningCredential:
+    """Record a key on a PKCS#11 token or HSM; the PIN is asked at each signing, by the token itself."""
+    if not Path(module).is_file():
+        raise ValidationFailed(_("The PKCS#11 module was not found on the server."), details={"module": module})
+    _deactivate_previous(agency.id, user)
+    credential = SigningCredential(agency_id=agency.id, user_id=getattr(user, "id", None), kind=PKCS11,
+                                   label=label or key_label, pkcs11_module=module, pkcs11_token=token,
+                                   pkcs11_slot=slot, pkcs11_key_label=key_label, certificate_pem=certificate_pem)
+    db.session.add(credential)
+    db.session.flush()
+    signals.credential_changed.send(credential, actor=actor, action="register")
+    return credential
+
+
+def _deactivate_previous(agency_id: int, user) -> None:
+    for old in db.session.scalars(select(SigningCredential).where(
+            SigningCredential.agency_id == agency_id, SigningCredential.active.is_(True),
+            SigningCredential.user_id == getattr(user, "id", None) if user is not None
+            else SigningCredential.user_id.is_(None))):
+        old.active = False
+
+
+def active_credential(agency_id: int, user=None) -> SigningCredential:
+    """The user's active credential, or the agency seal credential when `user` is None."""
+    owner = SigningCredential.user_id == user.id if user is not None else SigningCredential.user_id.is_(None)
+    credential = db.session.scalar(select(SigningCredential).where(
+        SigningCredential.agency_id == agency_id, owner, SigningCredential.active.is_(True)))
+    if credential is None:
+        raise NotFound(_("No signing key is set up for you.") if user is not None
+                       else _("The agency has no seal key."), code="no_credential")
+    return credential
+
+
+def can_use(actor, credential: SigningCredential) -> bool:
+    """A user signs with their own key; the agency seal key belongs to the agency's clerks."""
+    if credential.agency_id != actor.agency_id or not credential.active:
+        return False
+    return credential.user_id == actor.id if credential.user_id else actor.has_role(CLERK)
+
+
+@contextmanager
+def unlocked(credential: SigningCredential, pin: str, *, actor):
+    """Unlock `credential` with `pin` for the block and yield a pyHanko signer.
+
+    A wrong PIN is counted on the credential and locks it after PIN_MAX_FAILURES; the count survives the failed
+    request (the error asks the request to keep its changes). Using someone else's key is refused with 403.
+    """
+    if not can_use(actor, credential):
+        raise Forbidden(_("You cannot sign with this key."))
+    config = current_app.config
+    now = utcnow()
+    if credential.locked_until and credential.locked_until > now:
+        raise Locked(_("The signing key is locked after too many wrong PINs. Try again after %(m)d minutes.",
+                       m=config["PIN_LOCKOUT_MINUTES"]), code="pin_locked")
+    try:
+        with _credential_object(credential).open(pin) as signer:
+            credential.failed_pins = 0
+            yield signer
+    except WrongPin:
+        credential.failed_pins += 1
+        left = config["PIN_MAX_FAILURES"] - credential.failed_pins
+        if left <= 0:
+            credential.locked_until = now + timedelta(minutes=config["PIN_LOCKOUT_MINUTES"])
+            credential.failed_pins = 0
+        db.session.flush()
+        signals.pin_failed.send(credential, actor=actor, locked=left <= 0)
+        if left <= 0:
+            raise Locked(_("Wrong PIN: the signing key is locked for %(m)d minutes.",
+                           m=config["PIN_LOCKOUT_MINUTES"]), code="pin_locked", keep_changes=True) from None
+        raise PinRefused(_("Wrong PIN. %(n)d attempts left.", n=left), details={"attempts_left": left},
+                         keep_changes=True) from None
+
+
+def _credential_object(credential: SigningCredential):
+    if credential.kind == PKCS12:
+        return Pkcs12Credential(unseal(credential.pkcs12_sealed))
+    if credential.kind == PKCS11:
+        return Pkcs11Credential(credential.pkcs11_module, credential.pkcs11_key_label,
+                                slot=credential.pkcs11_slot, token_label=credential.pkcs11_token or None)
+    raise Conflict(_("This key is used through its remote signing service."))
+
+
+# -- trust store ------------------------------------------------------------------------------------------------
+
+def parse_certificates(data: bytes) -> list[asn1_x509.Certificate]:
+    """Certificates from PEM (one or several) or DER bytes; ValidationFailed when there is none."""
+    try:
+        if asn1_pem.detect(data):
+            return [asn1_x509.Certificate.load(der) for _type, _headers, der in asn1_pem.unarmor(data, multiple=True)]
+        cert = asn1_x509.Certificate.load(data)
+        cert.native  # noqa: B018  (parses lazily; force it so a broken file fails here)
+        return [cert]
+    except Exception:
+        raise ValidationFailed(_("The file is not an X.509 certificate (PEM or DER).")) from None
+
+
+def add_trust_anchor(agency, data: bytes, *, actor=None) -> list[TrustAnchor]:
+    added = []
+    for cert in parse_certificates(data):
+        digest = hashlib.sha256(cert.dump()).hexdigest()
+        if db.session.scalar(select(TrustAnchor.id).where(TrustAnchor.agency_id == agency.id,
+                                                          TrustAnchor.sha256 == digest)):
+            continue
+        if not cert.ca:
+            raise ValidationFailed(_("Only CA certificates can be trust anchors."))
+        described = _describe_certificate(cert)
+        anchor = TrustAnchor(agency_id=agency.id, sha256=digest, subject=described["subject"],
+                             certificate_pem=described["certificate_pem"], not_after=described["not_after"])
+        db.session.add(anchor)
+        db.session.flush()
+        signals.trust_changed.send(anchor, actor=actor, action="add")
+        added.append(anchor)
+    return added
+
+
+def remove_trust_anchor(anchor: TrustAnchor, *, actor=None) -> None:
+    signals.trust_changed.send(anchor, actor=actor, action="remove")
+    db.session.delete(anchor)
+    db.session.flush()
+
+
+def trust_roots(agency_id: int | None) -> list[asn1_x509.Certificate]:
+    """The anchors of one agency (every agency's for the public page), plus the demo root in demo mode only."""
+    query = select(TrustAnchor.certificate_pem)
+    if agency_id is not None:
+        query = query.where(TrustAnchor.agency_id == agency_id)
+    roots = [cert for pem in db.session.scalars(query) for cert in parse_certificates(pem.encode())]
+    if current_app.config["DEMO_MODE"]:
+        demo_root = pki_path() / "root-ca.pem"
+        if demo_root.is_file():
+            roots.extend(parse_certificates(demo_root.read_bytes()))
+    return roots
+
+
+def pki_path() -> Path:
+    return Path(current_app.config["PKI_PATH"] or Path(current_app.instance_path) / "pki")
+
+
+# -- stamp images -----------------------------------------------------------------------------------------------
+
+def set_stamp_image(agency, kind: str, data: bytes, *, user=None, actor=None) -> StampImage:
+    from PIL import Image
+    import io
+
+    from eoffice.signing.images import check_stamp_image
+
+    if kind not in (SIGNATURE_IMAGE, SEAL_IMAGE):
+        raise ValidationFailed(_("Unknown image kind."))
+    try:
+        png = check_stamp_image(data)
+    except ValueError as exc:
+        raise ValidationFailed(_("The image is not usable: %(e)s", e=str(exc))) from None
+    width, height = Image.open(io.BytesIO(png)).size
+    digest = get_store().put(png)
+    image = db.session.scalar(select(StampImage).where(
+        StampImage.agency_id == agency.id, StampImage.kind == kind,
+        StampImage.user_id == user.id if user is not None else StampImage.user_id.is_(None)))
+    if image is None:
+        image = StampImage(agency_id=agency.id, user_id=getattr(user, "id", None), kind=kind)
+        db.session.add(image)
+    image.sha256, image.width, image.height = digest, width, height
+    db.session.flush()
+    signals.credential_changed.send(image, actor=actor, action=f"image.{kind}")
+    return image
+
+
+def stamp_png(agency_id: int, kind: str, user=None) -> bytes | None:
+    image = db.session.scalar(select(StampImage).where(
+        StampImage.agency_id == agency_id, StampImage.kind == kind,
+        StampImage.user_id == user.id if user is not None else StampImage.user_id.is_(None)))
+    return get_store().read(image.sha256) if image else None

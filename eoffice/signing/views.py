@@ -1,0 +1,250 @@
+"""Signing pages: the public verification page, the user's keys and signing, the admin's trust store and seal."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import zipfile
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from eoffice.core.errors import AppError, ValidationFailed
+from eoffice.core.permissions import ADMIN, CLERK, require_roles
+from eoffice.core.storage import FileMissing, get_store
+from eoffice.core.tenancy import current_actor, get_scoped, scoped
+from eoffice.extensions import db, limiter
+from eoffice.signing import operations, services
+from eoffice.signing.models import SEAL_IMAGE, SIGNATURE_IMAGE, SigningCredential, TrustAnchor
+from eoffice.signing.webforms import ImageForm, Pkcs12Form, SignForm, TrustAnchorForm, VerifyForm
+
+bp = Blueprint("signing", __name__, template_folder="templates")
+_REPORT_NAME = re.compile(r"^[0-9a-f]{64}$")
+
+
+def read_pdf_upload(storage) -> bytes:
+    """The bytes of an uploaded PDF; a clear 4xx for anything else."""
+    if storage is None or not storage.filename:
+        raise ValidationFailed(_("Choose a PDF file."), code="file_required")
+    data = storage.read()
+    if not data.lstrip()[:5].startswith(b"%PDF-"):
+        raise ValidationFailed(_("%(name)s is not a PDF file.", name=storage.filename), code="not_pdf")
+    return data
+
+
+# -- public verification ----------------------------------------------------------------------------------------
+
+@bp.route("/verify", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_VERIFY"], methods=["POST"])
+def verify():
+    form = VerifyForm()
+    if not form.validate_on_submit():
+        return render_template("signing/verify.html", form=form, report=None), 400 if request.method == "POST" else 200
+    upload = form.file.data
+    data = read_pdf_upload(upload)
+    agency_id = current_user.agency_id if current_user.is_authenticated else None
+    report = operations.verify_document(data, agency_id).to_dict()
+    report["file_name"] = upload.filename
+    report["file_sha256"] = hashlib.sha256(data).hexdigest()
+    # The report is kept (content-addressed, so its name is unguessable) for the JSON and PDF downloads.
+    token = get_store().put(json.dumps(report, ensure_ascii=False, sort_keys=True).encode())
+    return render_template("signing/verify.html", form=VerifyForm(formdata=None), report=report, token=token)
+
+
+@bp.get("/verify/report/<token>.<fmt>")
+def verify_report(token: str, fmt: str):
+    if not _REPORT_NAME.match(token) or fmt not in ("json", "pdf"):
+        abort(404)
+    try:
+        report = json.loads(get_store().read(token))
+    except (FileMissing, ValueError):
+        abort(404)
+    if fmt == "json":
+        return Response(json.dumps(report, ensure_ascii=False, indent=2), mimetype="application/json",
+                        headers={"Content-Disposition": f'attachment; filename="verification-{token[:12]}.json"'})
+    from eoffice.signing.report import render_report_pdf
+    from eoffice.signing.verify import VerificationReport
+
+    pdf = render_report_pdf(VerificationReport.from_dict(report), file_name=report.get("file_name"))
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="verification-{token[:12]}.pdf"'})
+
+
+# -- the user's keys and signing --------------------------------------------------------------------------------
+
+@bp.route("/signing", methods=["GET"])
+@login_required
+def home():
+    actor = current_actor()
+    own = db.session.scalar(select(SigningCredential).where(
+        SigningCredential.agency_id == actor.agency_id, SigningCredential.user_id == actor.id,
+        SigningCredential.active.is_(True)))
+    seal = db.session.scalar(select(SigningCredential).where(
+        SigningCredential.agency_id == actor.agency_id, SigningCredential.user_id.is_(None),
+        SigningCredential.active.is_(True))) if actor.has_role(CLERK) else None
+    return render_template("signing/home.html", own=own, seal=seal, sign_form=SignForm(), p12_form=Pkcs12Form(),
+                           image_form=ImageForm(),
+                           has_image=services.stamp_png(actor.agency_id, SIGNATURE_IMAGE, actor) is not None)
+
+
+@bp.post("/signing/sign")
+@login_required
+def sign():
+    form = SignForm()
+    if not form.validate_on_submit():
+        flash(_("Choose the files and enter your PIN."), "error")
+        return redirect(url_for("signing.home"))
+    actor = current_actor()
+    uploads = [f for f in form.files.data if f and f.filename]
+    if not uploads:
+        raise ValidationFailed(_("Choose a PDF file."), code="file_required")
+    pdfs = [read_pdf_upload(f) for f in uploads]
+    try:
+        results = operations.sign_documents(actor, pdfs, form.pin.data, as_seal=form.as_seal.data,
+                                            visible=form.visible.data, field_name=_free_field(actor, form.as_seal.data))
+    except AppError as exc:
+        # Back to the page with the message; a wrong PIN still counts (a redirect commits the request).
+        flash(exc.message, "error")
+        return redirect(url_for("signing.home"), 303)
+    names = [_signed_name(f.filename) for f in uploads]
+    if len(results) == 1:
+        return Response(results[0].pdf, mimetype="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="{names[0]}"'})
+    return Response(_zip(names, [r.pdf for r in results]), mimetype="application/zip",
+                    headers={"Content-Disposition": 'attachment; filename="signed.zip"'})
+
+
+def _free_field(actor, as_seal: bool) -> str:
+    # A free-standing signature gets a field of its own, so a PDF can be signed by several people in turn.
+    import secrets
+
+    return f"{'DauCoQuan' if as_seal else 'ChuKy'}_{actor.username}_{secrets.token_hex(3)}"
+
+
+def _signed_name(name: str) -> str:
+    stem = re.sub(r"[^\w.-]+", "_", name.rsplit(".", 1)[0])[:80] or "document"
+    return f"{stem}.signed.pdf"
+
+
+def _zip(names: list[str], blobs: list[bytes]) -> bytes:
+    buffer = io.BytesIO()
+    seen = {}
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, blob in zip(names, blobs):
+            count = seen[name] = seen.get(name, 0) + 1
+            archive.writestr(name if count == 1 else name.replace(".signed.pdf", f"-{count}.signed.pdf"), blob)
+    return buffer.getvalue()
+
+
+@bp.post("/signing/pkcs12")
+@login_required
+def upload_pkcs12():
+    form = Pkcs12Form()
+    if form.validate_on_submit():
+        actor = current_actor()
+        _flash_outcome(lambda: services.import_pkcs12(actor.agency, form.file.data.read(), form.pin.data,
+                                                      user=actor, actor=actor), _("Your signing key was saved."))
+    else:
+        flash(_("Choose the file and enter its PIN."), "error")
+    return redirect(url_for("signing.home"))
+
+
+def _flash_outcome(action, success: str) -> None:
+    """Run a change from a form; a refusal becomes a message on the page it returns to, and changes nothing."""
+    try:
+        with db.session.begin_nested():
+            action()
+    except AppError as exc:
+        flash(exc.message, "error")
+        return
+    flash(success, "success")
+
+
+@bp.post("/signing/image")
+@login_required
+def upload_signature_image():
+    form = ImageForm()
+    if form.validate_on_submit():
+        actor = current_actor()
+        _flash_outcome(lambda: services.set_stamp_image(actor.agency, SIGNATURE_IMAGE, form.file.data.read(),
+                                                        user=actor, actor=actor), _("Your signature image was saved."))
+    return redirect(url_for("signing.home"))
+
+
+@bp.get("/signing/image/<kind>")
+@login_required
+def image(kind: str):
+    actor = current_actor()
+    if kind not in (SIGNATURE_IMAGE, SEAL_IMAGE):
+        abort(404)
+    png = services.stamp_png(actor.agency_id, kind, actor if kind == SIGNATURE_IMAGE else None)
+    if png is None:
+        abort(404)
+    return Response(png, mimetype="image/png")
+
+
+# -- the admin's trust store and agency seal --------------------------------------------------------------------
+
+@bp.get("/admin/signing")
+@login_required
+@require_roles(ADMIN)
+def admin():
+    actor = current_actor()
+    anchors = db.session.scalars(scoped(TrustAnchor).order_by(TrustAnchor.subject)).all()
+    seal = db.session.scalar(select(SigningCredential).where(
+        SigningCredential.agency_id == actor.agency_id, SigningCredential.user_id.is_(None),
+        SigningCredential.active.is_(True)))
+    return render_template("signing/admin.html", anchors=anchors, seal=seal, trust_form=TrustAnchorForm(),
+                           p12_form=Pkcs12Form(), image_form=ImageForm(),
+                           has_seal_image=services.stamp_png(actor.agency_id, SEAL_IMAGE) is not None,
+                           demo_mode=current_app.config["DEMO_MODE"])
+
+
+@bp.post("/admin/signing/trust")
+@login_required
+@require_roles(ADMIN)
+def add_trust():
+    form = TrustAnchorForm()
+    if form.validate_on_submit():
+        data = form.file.data.read()
+        _flash_outcome(lambda: services.add_trust_anchor(current_actor().agency, data, actor=current_actor()),
+                       _("The trust store was updated."))
+    return redirect(url_for("signing.admin"))
+
+
+@bp.post("/admin/signing/trust/<int:anchor_id>/delete")
+@login_required
+@require_roles(ADMIN)
+def remove_trust(anchor_id: int):
+    services.remove_trust_anchor(get_scoped(TrustAnchor, anchor_id), actor=current_actor())
+    flash(_("The trust anchor was removed."), "success")
+    return redirect(url_for("signing.admin"))
+
+
+@bp.post("/admin/signing/seal")
+@login_required
+@require_roles(ADMIN)
+def upload_seal():
+    form = Pkcs12Form()
+    if form.validate_on_submit():
+        actor = current_actor()
+        _flash_outcome(lambda: services.import_pkcs12(actor.agency, form.file.data.read(), form.pin.data, user=None,
+                                                      actor=actor, label=_("Agency seal")),
+                       _("The agency seal key was saved."))
+    return redirect(url_for("signing.admin"))
+
+
+@bp.post("/admin/signing/seal-image")
+@login_required
+@require_roles(ADMIN)
+def upload_seal_image():
+    form = ImageForm()
+    if form.validate_on_submit():
+        actor = current_actor()
+        _flash_outcome(lambda: services.set_stamp_image(actor.agency, SEAL_IMAGE, form.file.data.read(), actor=actor),
+                       _("The seal image was saved."))
+    return redirect(url_for("signing.admin"))

@@ -1,0 +1,31 @@
+"""Web forms of the signing pages (`forms.py` in this package builds PDF form fields, not web forms)."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired, MultipleFileField
+from wtforms import BooleanField, PasswordField
+from wtforms.validators import DataRequired, Length
+
+
+class VerifyForm(FlaskForm):
+    file = FileField(_l("PDF file"), validators=[FileRequired()])
+
+
+class SignForm(FlaskForm):
+    files = MultipleFileField(_l("PDF files to sign"), validators=[DataRequired()])
+    pin = PasswordField(_l("PIN"), validators=[DataRequired(), Length(max=128)])
+    visible = BooleanField(_l("Visible signature stamp"), default=True)
+    as_seal = BooleanField(_l("Apply the agency seal (clerks)"))
+
+
+class Pkcs12Form(FlaskForm):
+    file = FileField(_l("PKCS#12 file (.p12, .pfx)"), validators=[FileRequired()])
+    pin = PasswordField(_l("PIN of the file"), validators=[DataRequired(), Length(max=128)])
+
+
+class ImageForm(FlaskForm):
+    file = FileField(_l("Transparent PNG image"), validators=[FileRequired()])
+
+
+class TrustAnchorForm(FlaskForm):
+    file = FileField(_l("Root certificate (PEM or DER)"), validators=[FileRequired()])
