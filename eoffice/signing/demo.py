@@ -3,6 +3,7 @@ imported as their signing credentials with demo signature and seal images."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from flask import current_app
@@ -22,27 +23,38 @@ def public_path() -> Path:
 
 def set_up_demo_pki(agencies: list[Agency], password: str) -> dict:
     """Create the demo PKI for `agencies` and their users and import what is missing; returns counts."""
-    from eoffice.signing.pki import create_demo_pki
+    from eoffice.signing.pki import create_demo_pki, load_demo_pki
 
     users = db.session.scalars(select(User).where(User.agency_id.in_([a.id for a in agencies]))).all()
-    pki = create_demo_pki(
-        services.pki_path(), public_path(),
-        agencies=[{"code": a.slug, "name": a.name} for a in agencies],
-        users=[{"username": u.username, "full_name": u.full_name, "agency": u.agency.slug} for u in users],
-        password=password, external_url_prefix=current_app.config["DEMO_PKI_URL"])
+    pki_dir = services.pki_path()
+    pki = load_demo_pki(pki_dir, public_path()) if (pki_dir / "certomancer.yml").is_file() else None
+    needed = [pki.agency_pkcs12_path(a.slug) for a in agencies] + [pki.user_pkcs12_path(u.username) for u in users] \
+        if pki else []
+    # Loading the PKI parses every key (seconds); only a PKI that lacks someone's key file needs it.
+    if pki is None or not all(path.is_file() for path in needed):
+        pki = create_demo_pki(
+            pki_dir, public_path(),
+            agencies=[{"code": a.slug, "name": a.name} for a in agencies],
+            users=[{"username": u.username, "full_name": u.full_name, "agency": u.agency.slug} for u in users],
+            password=password, external_url_prefix=current_app.config["DEMO_PKI_URL"])
     imported = 0
     for agency in agencies:
         if not _has_credential(agency.id, None):
             services.import_pkcs12(agency, pki.agency_pkcs12_path(agency.slug).read_bytes(), password,
                                    label=f"Con dấu {agency.name}")
-            services.set_stamp_image(agency, SEAL_IMAGE, make_demo_seal_png(agency.name.upper()))
+            services.set_stamp_image(agency, SEAL_IMAGE, _seal_png(agency.name.upper()))
             imported += 1
     for user in users:
         if not _has_credential(user.agency_id, user.id):
             services.import_pkcs12(user.agency, pki.user_pkcs12_path(user.username).read_bytes(), password, user=user)
-            services.set_stamp_image(user.agency, SIGNATURE_IMAGE, make_demo_signature_png(user.full_name), user=user)
+            services.set_stamp_image(user.agency, SIGNATURE_IMAGE, _signature_png(user.full_name), user=user)
             imported += 1
     return {"imported": imported, "root": str(pki.root_cert_path)}
+
+
+# Drawing the demo images takes a noticeable moment and they never change for a name.
+_seal_png = lru_cache(maxsize=64)(make_demo_seal_png)
+_signature_png = lru_cache(maxsize=256)(make_demo_signature_png)
 
 
 def _has_credential(agency_id: int, user_id: int | None) -> bool:

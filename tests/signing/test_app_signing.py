@@ -1,0 +1,218 @@
+"""Signing inside eoffice: the demo PKI imported as users' credentials, signing and verifying through the API,
+the web pages and the commands, PIN counting, the seal belonging to clerks, and the trust store per agency."""
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from eoffice.signing.samples import make_sample_pdf
+from support import PASSWORD
+
+
+@pytest.fixture
+def demo_pki(app, demo, db_session, monkeypatch):
+    """The demo agencies with their demo PKI imported (keys are generated once per test session)."""
+    from eoffice.signing.demo import set_up_demo_pki
+
+    monkeypatch.setitem(app.config, "DEMO_MODE", True)
+    result = set_up_demo_pki(list(demo.values()), PASSWORD)
+    db_session.commit()
+    return result
+
+
+@pytest.fixture(scope="module")
+def sample_pdf():
+    return make_sample_pdf(1)
+
+
+def _sign(client, headers, pdfs, pin=PASSWORD, **form):
+    data = {"pin": pin, **form, "file": [(io.BytesIO(pdf), f"doc{i}.pdf") for i, pdf in enumerate(pdfs)]}
+    return client.post("/api/v1/signatures/sign", headers=headers, data=data, content_type="multipart/form-data")
+
+
+def _verify(client, headers, pdf):
+    return client.post("/api/v1/signatures/verify", headers=headers,
+                       data={"file": (io.BytesIO(pdf), "signed.pdf")}, content_type="multipart/form-data")
+
+
+def test_demo_pki_gives_every_demo_user_a_key_and_keeps_private_keys_private(app, demo_pki, db_session):
+    from eoffice.accounts.models import User
+    from eoffice.signing.models import SigningCredential, StampImage
+
+    users = db_session.scalars(select(User)).all()
+    credentials = db_session.scalars(select(SigningCredential).where(SigningCredential.active.is_(True))).all()
+    assert {c.user_id for c in credentials} == {u.id for u in users} | {None}
+    assert len([c for c in credentials if c.user_id is None]) == 2  # one seal per agency
+    leader = next(c for c in credentials if c.user and c.user.username == "thanhtri-leader")
+    assert "Trần Văn Đức" in leader.subject and leader.pkcs12_sealed and b"PRIVATE" not in leader.pkcs12_sealed
+    assert len(db_session.scalars(select(StampImage)).all()) == len(users) + 2
+    pki_dir = Path(app.instance_path) / "pki"
+    assert (pki_dir / "root-ca.pem").read_bytes().startswith(b"-----BEGIN CERTIFICATE-----")
+    for public in (pki_dir / "public").rglob("*"):
+        if public.is_file():
+            assert b"PRIVATE KEY" not in public.read_bytes() and public.suffix != ".p12"
+
+
+def test_leader_signs_through_the_api_and_the_signature_verifies(client, demo_pki, api_token, sample_pdf):
+    headers = api_token("thanhtri-leader")
+    signed = _sign(client, headers, [sample_pdf])
+    assert signed.status_code == 200, signed.get_data(as_text=True)[:300]
+    assert signed.mimetype == "application/pdf" and signed.headers["X-Signature-Level"] == "B-T"
+    report = _verify(client, headers, signed.data).get_json()
+    assert report["valid"] is True
+    sig, = report["signatures"]
+    assert sig["signer"] == "Trần Văn Đức" and sig["indication"] == "TOTAL-PASSED"
+    assert sig["trusted"] is True and sig["intact"] is True and sig["level"] == "B-T"
+    assert sig["timestamp_time"] and sig["modification_level"] in ("NONE", None) or sig["coverage"] == "ENTIRE_FILE"
+    assert set(sig) >= {"field", "signer", "indication", "sub_indication", "intact", "trusted", "revocation",
+                        "coverage", "modification_level", "signing_time", "timestamp_time", "level", "changed_fields"}
+
+
+def test_tampered_signed_pdf_is_reported_invalid(client, demo_pki, api_token, sample_pdf):
+    headers = api_token("thanhtri-leader")
+    signed = bytearray(_sign(client, headers, [sample_pdf]).data)
+    at = signed.index(b"QUY") if b"QUY" in signed else len(signed) // 3
+    signed[at] ^= 0x01
+    report = _verify(client, headers, bytes(signed)).get_json()
+    assert report["valid"] is False
+    assert report["signatures"] == [] or report["signatures"][0]["indication"] != "TOTAL-PASSED"
+
+
+def test_batch_signing_with_one_pin_returns_a_zip_of_valid_pdfs(client, demo_pki, api_token, sample_pdf):
+    headers = api_token("sonoivu-specialist")
+    response = _sign(client, headers, [sample_pdf, make_sample_pdf(2), sample_pdf])
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    assert len(archive.namelist()) == 3
+    for name in archive.namelist():
+        report = _verify(client, headers, archive.read(name)).get_json()
+        assert report["valid"] is True and report["signatures"][0]["signer"] == "Đặng Quốc Khánh"
+
+
+def test_wrong_pins_are_counted_and_lock_the_key(client, demo_pki, api_token, sample_pdf, db_session, app):
+    from eoffice.audit.models import AuditEntry
+
+    headers = api_token("thanhtri-leader")
+    first = _sign(client, headers, [sample_pdf], pin="0000")
+    assert first.status_code == 403 and first.get_json()["error"]["code"] == "wrong_pin"
+    assert first.get_json()["error"]["details"]["attempts_left"] == app.config["PIN_MAX_FAILURES"] - 1
+    for _ in range(app.config["PIN_MAX_FAILURES"] - 1):
+        last = _sign(client, headers, [sample_pdf], pin="0000")
+    assert last.status_code == 423 and last.get_json()["error"]["code"] == "pin_locked"
+    assert _sign(client, headers, [sample_pdf]).status_code == 423  # the right PIN while locked
+    failures = db_session.scalars(select(AuditEntry).where(AuditEntry.action == "signing.pin_failed")).all()
+    assert len(failures) == app.config["PIN_MAX_FAILURES"]
+    assert PASSWORD not in " ".join(e.data for e in db_session.scalars(select(AuditEntry)))
+
+
+def test_the_seal_belongs_to_clerks(client, demo_pki, api_token, sample_pdf):
+    refused = _sign(client, api_token("thanhtri-specialist"), [sample_pdf], seal="1")
+    assert refused.status_code == 403
+    sealed = _sign(client, api_token("thanhtri-clerk"), [sample_pdf], seal="1")
+    assert sealed.status_code == 200
+    sig, = _verify(client, api_token("thanhtri-clerk"), sealed.data).get_json()["signatures"]
+    assert sig["signer"] == "Ủy ban nhân dân huyện Thạnh Trị"
+
+
+def test_signing_refuses_what_is_not_a_pdf(client, demo_pki, api_token):
+    response = _sign(client, api_token("thanhtri-leader"), [b"GIF89a not a pdf"])
+    assert response.status_code == 422 and response.get_json()["error"]["code"] == "not_pdf"
+    no_pin = _sign(client, api_token("thanhtri-leader"), [make_sample_pdf(1)], pin="")
+    assert no_pin.status_code == 422 and no_pin.get_json()["error"]["code"] == "pin_required"
+
+
+def test_untrusted_root_is_not_valid_outside_demo_mode(client, demo_pki, api_token, sample_pdf, app, monkeypatch):
+    headers = api_token("sonoivu-leader")
+    signed = _sign(client, headers, [sample_pdf]).data
+    monkeypatch.setitem(app.config, "DEMO_MODE", False)
+    report = _verify(client, headers, signed).get_json()
+    assert report["valid"] is False and report["signatures"][0]["trusted"] is False
+    root = (Path(app.instance_path) / "pki" / "root-ca.pem").read_bytes()
+    admin = api_token("sonoivu-admin")
+    added = client.post("/api/v1/signing/trust-anchors", headers=admin,
+                        data={"file": (io.BytesIO(root), "root.pem")}, content_type="multipart/form-data")
+    assert added.status_code == 201
+    assert _verify(client, headers, signed).get_json()["valid"] is True
+    # The other agency's trust store is its own.
+    other = api_token("thanhtri-leader")
+    assert _verify(client, other, signed).get_json()["valid"] is False
+    assert client.get("/api/v1/signing/trust-anchors", headers=api_token("thanhtri-admin")).get_json()["items"] == []
+    anchor_id = added.get_json()["items"][0]["id"]
+    assert client.delete(f"/api/v1/signing/trust-anchors/{anchor_id}", headers=api_token("thanhtri-admin")).status_code == 404
+    assert client.delete(f"/api/v1/signing/trust-anchors/{anchor_id}", headers=admin).status_code == 204
+
+
+def test_a_leaf_certificate_is_not_a_trust_anchor(client, demo_pki, api_token, app):
+    leaf = (Path(app.instance_path) / "pki" / "public" / "users" / "thanhtri-leader.pem").read_bytes()
+    response = client.post("/api/v1/signing/trust-anchors", headers=api_token("thanhtri-admin"),
+                           data={"file": (io.BytesIO(leaf), "leaf.pem")}, content_type="multipart/form-data")
+    assert response.status_code == 422
+    garbage = client.post("/api/v1/signing/trust-anchors", headers=api_token("thanhtri-admin"),
+                          data={"file": (io.BytesIO(b"junk"), "x.pem")}, content_type="multipart/form-data")
+    assert garbage.status_code == 422
+
+
+def test_public_verification_page_without_login(client, demo_pki, api_token, sample_pdf):
+    signed = _sign(client, api_token("thanhtri-leader"), [sample_pdf]).data
+    page = client.get("/verify")
+    assert page.status_code == 200 and "Kiểm tra chữ ký số" in page.get_data(as_text=True)
+    result = client.post("/verify", data={"file": (io.BytesIO(signed), "qd.pdf")}, content_type="multipart/form-data")
+    text = result.get_data(as_text=True)
+    assert result.status_code == 200 and "Tất cả chữ ký số đều hợp lệ" in text and "Trần Văn Đức" in text
+    token = text.split("/verify/report/")[1][:64]
+    as_json = client.get(f"/verify/report/{token}.json")
+    assert json.loads(as_json.data)["valid"] is True
+    as_pdf = client.get(f"/verify/report/{token}.pdf")
+    assert as_pdf.mimetype == "application/pdf" and as_pdf.data.startswith(b"%PDF")
+    assert client.get("/verify/report/" + "0" * 64 + ".json").status_code == 404
+    not_pdf = client.post("/verify", data={"file": (io.BytesIO(b"hello"), "x.txt")}, content_type="multipart/form-data")
+    assert not_pdf.status_code == 422 and "không phải tệp PDF" in not_pdf.get_data(as_text=True)
+
+
+def test_unsigned_pdf_on_the_verification_page(client, demo_pki, sample_pdf):
+    result = client.post("/verify", data={"file": (io.BytesIO(sample_pdf), "plain.pdf")},
+                         content_type="multipart/form-data")
+    assert "Tệp chưa được ký số" in result.get_data(as_text=True)
+
+
+def test_web_signing_page_signs_and_downloads(client, demo_pki, login, sample_pdf):
+    login("sonoivu-leader")
+    page = client.get("/signing").get_data(as_text=True)
+    assert "Nguyễn Thị Hồng Nhung" in page and "Ký số tệp PDF" in page
+    response = client.post("/signing/sign", data={"pin": PASSWORD, "visible": "y",
+                                                  "files": [(io.BytesIO(sample_pdf), "quyet-dinh.pdf")]},
+                           content_type="multipart/form-data")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert "quyet-dinh.signed.pdf" in response.headers["Content-Disposition"]
+    wrong = client.post("/signing/sign", data={"pin": "0000", "files": [(io.BytesIO(sample_pdf), "x.pdf")]},
+                        content_type="multipart/form-data")
+    assert wrong.status_code == 303
+    assert "Sai mã PIN" in client.get("/signing").get_data(as_text=True)
+
+
+def test_cli_sign_and_verify(runner, demo_pki, tmp_path, app, monkeypatch, sample_pdf):
+    source, target = tmp_path / "in.pdf", tmp_path / "out.pdf"
+    source.write_bytes(sample_pdf)
+    monkeypatch.setenv("EOFFICE_PIN", PASSWORD)
+    signed = runner.invoke(args=["signing", "sign", str(source), str(target), "--user", "thanhtri-leader"])
+    assert signed.exit_code == 0, signed.output
+    root = str(Path(app.instance_path) / "pki" / "root-ca.pem")
+    ok = runner.invoke(args=["signing", "verify", str(target), "--trust", root, "--json"])
+    assert ok.exit_code == 0 and json.loads(ok.output)["valid"] is True
+    untrusted = runner.invoke(args=["signing", "verify", str(target), "--json"])
+    assert untrusted.exit_code == 1 and json.loads(untrusted.output)["signatures"][0]["trusted"] is False
+    unsigned = runner.invoke(args=["signing", "verify", str(source)])
+    assert unsigned.exit_code == 1 and "not signed" in unsigned.output
+    missing = runner.invoke(args=["signing", "verify", str(tmp_path / "nope.pdf"), "--json"])
+    assert missing.exit_code == 2 and json.loads(missing.output)["error"]["code"] == "file_unreadable"
+    garbage = tmp_path / "garbage.pdf"
+    garbage.write_bytes(b"%PDF-1.7\n garbage")
+    refused = runner.invoke(args=["signing", "verify", str(garbage), "--json"])
+    assert refused.exit_code == 1 and json.loads(refused.output)["valid"] is False
+    monkeypatch.setenv("EOFFICE_PIN", "0000")
+    wrong = runner.invoke(args=["signing", "sign", str(source), str(target), "--user", "thanhtri-leader"])
+    assert wrong.exit_code == 2 and "Sai mã PIN" in wrong.output
