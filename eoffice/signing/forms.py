@@ -114,16 +114,21 @@ def prepare_signing_copy(pdf_bytes: bytes, layout: SigningLayout = SigningLayout
 
 
 class _FieldText(PdfContent):
-    """A one-line text appearance, vertically centred, starting at the field's left edge."""
+    """A one-line text appearance, centred in the field both ways.
+
+    Centred because Decree 30 centres the number under the issuer's name and the place and date under the
+    national motto; the default fields of :class:`~eoffice.signing.layout.SigningLayout` span those headers.
+    """
 
     def __init__(self, writer, text: str, width: float, height: float):
         super().__init__(writer=writer, box=BoxConstraints(width=width, height=height))
         self.text = text
 
     def render(self) -> bytes:
-        ops, _width = Typesetter(self).line(self.text, FIELD_FONT_SIZE)
+        ops, width = Typesetter(self).line(self.text, FIELD_FONT_SIZE)
         baseline = (self.box.height - FIELD_FONT_SIZE * 0.7) / 2
-        return b"/Tx BMC q BT 0 g 2 %g Td %s ET Q EMC" % (baseline, ops)
+        left = max(2.0, (self.box.width - width) / 2)
+        return b"/Tx BMC q BT 0 g %g %g Td %s ET Q EMC" % (left, baseline, ops)
 
 
 def _find_field(writer, name: str) -> tuple[generic.IndirectObject, generic.DictionaryObject]:

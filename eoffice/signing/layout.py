@@ -23,7 +23,7 @@ DATE_FIELD = "NgayBanHanh"
 
 Box = tuple[float, float, float, float]
 
-__all__ = ["SigningLayout", "Box", "MM", "SEAL_DIAMETER", "LEADER_FIELD", "AGENCY_FIELD", "NUMBER_FIELD",
+__all__ = ["SigningLayout", "Box", "MM", "SEAL_DIAMETER", "TOP_MARGIN", "LEADER_FIELD", "AGENCY_FIELD", "NUMBER_FIELD",
            "DATE_FIELD", "appendix_box"]
 
 
@@ -54,7 +54,15 @@ class SigningLayout:
         return (right - d, centre_y - d / 2, right, centre_y + d / 2)
 
 
+TOP_MARGIN = 20 * MM  # the decree's top margin is 20–25 mm: a document's header starts no higher than this
+
+
 def appendix_box(page_width: float, page_height: float, lines: int, font_size: float = 10) -> Box:
-    """Top right of a page, in the decree's 20–25 mm top margin, aligned on its 15–20 mm right margin."""
-    right, top = page_width - 18 * MM, page_height - 8 * MM
-    return (right - 70 * MM, top - lines * font_size * 1.2 - 2, right, top)
+    """Top right of a page, inside the decree's top margin, right edge on its 15–20 mm right margin.
+
+    The box stands on the margin line and grows upwards, so that even the three lines of an electronic copy
+    (form, agency, time) stay clear of the document's header (a box hanging from a fixed point near the paper's
+    edge reached into the header at three lines).
+    """
+    right, bottom = page_width - 18 * MM, page_height - TOP_MARGIN + 1
+    return (right - 70 * MM, bottom, right, bottom + lines * font_size * 1.2 + 1)

@@ -44,7 +44,8 @@ def make_sample_pdf(pages: int = 1, title: str = "QUYẾT ĐỊNH\nVề việc b
     writer = PdfFileWriter()
     pieces = [
         (_HEADER_LEFT, 13, 75, 785, True),
-        (_HEADER_RIGHT, 13, 300, 785, True),
+        # 12 pt so that the motto ends inside the 15–20 mm right margin, where the field boxes expect it
+        (_HEADER_RIGHT, 12, 295, 785, True),
         (title, 14, 170, 680, True),
         (_BODY, 12, 85, 610, False),
         ("Nơi nhận:\n- Như Điều 3;\n- Lưu: VT.", 11, 75, 280, False),

@@ -16,7 +16,8 @@ from eoffice.signing.images import MAX_IMAGE_BYTES, check_stamp_image, make_demo
 from eoffice.signing.pki import create_demo_pki
 
 PASSWORD = "demo-Mật khẩu"
-AGENCIES = [{"code": "thanhtri", "name": "UBND huyện Thạnh Trị"}, {"code": "sonoivu", "name": "Sở Nội vụ tỉnh Sóc Trăng"}]
+AGENCIES = [{"code": "thanhtri", "name": "UBND huyện Thạnh Trị"},
+            {"code": "sonoivu", "name": "Sở Nội vụ tỉnh Sóc Trăng"}]
 USERS = [{"username": "thanhtri-leader", "full_name": "Nguyễn Văn Đức", "agency": "thanhtri"},
          {"username": "sonoivu-leader", "full_name": "Trần Thị Ánh Tuyết", "agency": "sonoivu"}]
 PKCS12_DATA_OID = bytes.fromhex("06092a864886f70d010701")  # id-data, the content type of a PFX's authSafe

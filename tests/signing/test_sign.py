@@ -110,3 +110,41 @@ def test_pdfsig_does_not_trust_a_revoked_signer(pki, make_pdf, pdfsig_nssdb, tmp
     output = pdfsig(result.pdf, pdfsig_nssdb, tmp_path)
     assert_pdfsig_valid(output)
     assert "Certificate has been Revoked" in output, output
+
+
+def test_batch_reservation_too_small_falls_back_to_pyhanko_estimate(pki, make_pdf):
+    from eoffice.signing.sign import SignOptions, _Reservation, _sign
+
+    reservation = _Reservation()
+    reservation.size = 64  # far too small for any CMS blob
+    result = _sign(make_pdf(), pki.good.signer, SignOptions(stamp=STAMP, box=BOX, level=Level.B_B), reservation)
+    (status,) = validate_all(result.pdf, pki.validation_context()).values()
+    assert status.bottom_line
+    assert reservation.size > 64  # re-measured on the document that did not fit
+
+
+def test_text_outside_the_vietnamese_repertoire_is_still_embedded(pki, make_pdf):
+    """Glyphs missing from the reduced font (here Greek) come from the full font, outlines included."""
+    from io import BytesIO
+
+    from fontTools.ttLib import TTFont
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    from eoffice.signing.fonts import SERIF_BOLD, font_program
+
+    stamp = SignerStampStyle(position="CHỦ TỊCH Ωμέγα", name="Nguyễn Văn Đức")
+    result = sign_pdf(make_pdf(), pki.good.signer, stamp=stamp, box=BOX, level=Level.B_B)
+    (status,) = validate_all(result.pdf, pki.validation_context()).values()
+    assert status.bottom_line
+
+    reader = PdfFileReader(BytesIO(result.pdf))
+    sig_field = next(f.get_object() for f in reader.root["/AcroForm"]["/Fields"] if f.get_object()["/FT"] == "/Sig")
+    appearance = sig_field["/AP"]["/N"]
+    while "/FB" not in appearance["/Resources"].get("/Font", {}):  # pyHanko nests the stamp in a wrapper form
+        appearance = next(iter(appearance["/Resources"]["/XObject"].values()))
+    bold = appearance["/Resources"]["/Font"]["/FB"]
+    font_file = bold["/DescendantFonts"][0]["/FontDescriptor"]["/FontFile2"]
+    embedded = TTFont(BytesIO(font_file.data))
+    program = font_program(SERIF_BOLD)
+    omega_gid = program.glyph_order.index(program.tt.getBestCmap()[ord("Ω")])  # glyph ids are kept in subsets
+    assert embedded["glyf"][embedded.getGlyphOrder()[omega_gid]].numberOfContours > 0

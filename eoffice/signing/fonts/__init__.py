@@ -32,7 +32,10 @@ from fontTools import subset
 from fontTools.ttLib import TTFont
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.font.api import FontEngine, FontEngineFactory
-from pyhanko.pdf_utils.font.opentype import CIDFontType2, GlyphAccumulator, _build_type0_font_from_cidfont, _read_ps_name
+# private helpers of pyHanko 0.38 (building the Type0 dictionary, reading the PostScript name): reused rather
+# than rewritten so that the embedded font is exactly what pyHanko's own engine writes
+from pyhanko.pdf_utils.font.opentype import (CIDFontType2, GlyphAccumulator, _build_type0_font_from_cidfont,
+                                             _read_ps_name)
 from pyhanko.pdf_utils.generic import pdf_name
 
 FONT_DIR = Path(__file__).resolve().parent
