@@ -6,7 +6,9 @@ from eoffice.accounts import services
 from eoffice.accounts.models import Unit, User
 from eoffice.accounts.schemas import agency_json, unit_json, user_json
 from eoffice.api import bp, json_body
-from eoffice.core.errors import ValidationFailed
+from flask_babel import gettext as _
+
+from eoffice.core.errors import Conflict, ValidationFailed
 from eoffice.core.permissions import ADMIN, require_roles
 from eoffice.core.tenancy import current_actor, get_scoped, scoped
 from eoffice.extensions import db
@@ -27,7 +29,7 @@ def agency_update():
 def _strings(data: dict) -> dict:
     bad = [key for key, value in data.items() if value is not None and not isinstance(value, str)]
     if bad:
-        raise ValidationFailed("Fields must be strings.", details={"fields": bad})
+        raise ValidationFailed(_("These fields must be text."), details={"fields": bad})
     return data
 
 
@@ -94,7 +96,7 @@ def user_create():
     data = json_body()
     roles = data.get("roles") or []
     if not isinstance(roles, list):
-        raise ValidationFailed("roles must be a list.", details={"fields": ["roles"]})
+        raise ValidationFailed(_("roles must be a list."), details={"fields": ["roles"]})
     user = services.create_user(current_actor().agency, username=str(data.get("username") or ""),
                                 password=str(data.get("password") or ""), full_name=str(data.get("full_name") or ""),
                                 roles=roles, actor=current_actor(),
@@ -106,10 +108,12 @@ def user_create():
 @require_roles(ADMIN)
 def user_update(user_id: int):
     user, data, actor = get_scoped(User, user_id), json_body(), current_actor()
+    if "roles" in data and not isinstance(data["roles"], list):
+        raise ValidationFailed(_("roles must be a list."), details={"fields": ["roles"]})
+    if user.id == actor.id and (data.get("active") is False or ("roles" in data and ADMIN not in data["roles"])):
+        raise Conflict(_("You cannot deactivate yourself or remove your own administrator role."))
     services.update_user(user, actor=actor, **{k: data[k] for k in USER_FIELDS if k in data})
     if "roles" in data:
-        if not isinstance(data["roles"], list):
-            raise ValidationFailed("roles must be a list.", details={"fields": ["roles"]})
         services.set_roles(user, data["roles"], actor=actor)
     if data.get("password"):
         services.set_password(user, str(data["password"]), actor=actor)
@@ -120,5 +124,8 @@ def user_update(user_id: int):
 @require_roles(ADMIN)
 def user_deactivate(user_id: int):
     """Users are deactivated, never deleted: their names stay in the history they made."""
-    services.update_user(get_scoped(User, user_id), active=False, actor=current_actor())
+    user = get_scoped(User, user_id)
+    if user.id == current_actor().id:
+        raise Conflict(_("You cannot deactivate yourself or remove your own administrator role."))
+    services.update_user(user, active=False, actor=current_actor())
     return "", 204

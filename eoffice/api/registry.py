@@ -1,6 +1,7 @@
 """Registry books of the caller's agency and the document-type catalogue."""
 
 from flask import jsonify
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from eoffice.api import bp, json_body
@@ -44,11 +45,11 @@ def _book_fields(data: dict) -> dict:
     for key in ("secret", "legal_normative", "active"):
         if key in data:
             if not isinstance(data[key], bool):
-                raise ValidationFailed(f"{key} must be true or false.", details={"fields": [key]})
+                raise ValidationFailed(_("%(f)s must be true or false.", f=key), details={"fields": [key]})
             fields[key] = data[key]
     if "document_type_ids" in data:
         if not isinstance(data["document_type_ids"], list):
-            raise ValidationFailed("document_type_ids must be a list.", details={"fields": ["document_type_ids"]})
+            raise ValidationFailed(_("document_type_ids must be a list."), details={"fields": ["document_type_ids"]})
         fields["document_types"] = services.document_types_by_ids(data["document_type_ids"])
     return fields
 

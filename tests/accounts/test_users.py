@@ -109,3 +109,11 @@ def test_cli_creates_user_and_reports_errors(runner, demo):
     assert bad.exit_code == 2 and "no agency" in bad.output
     weak = runner.invoke(args=["eoffice", "set-password", "cli-user", "--password", "weak"])
     assert weak.exit_code == 2 and "Mật khẩu chưa đạt yêu cầu" in weak.output
+
+
+def test_admin_cannot_deactivate_or_demote_self_through_the_api(client, demo, api_token):
+    headers = api_token("thanhtri-admin")
+    me = client.get("/api/v1/me", headers=headers).get_json()
+    assert client.patch(f"/api/v1/users/{me['id']}", headers=headers, json={"roles": ["clerk"]}).status_code == 409
+    assert client.delete(f"/api/v1/users/{me['id']}", headers=headers).status_code == 409
+    assert client.get("/api/v1/me", headers=headers).get_json()["roles"] == ["admin"]
