@@ -46,6 +46,8 @@ class Config:
     JOBS_IMMEDIATE = False
     #: Queue name on a shared Redis, so that several deployments (or test runs) do not take each other's jobs.
     JOBS_QUEUE_NAME = "eoffice"
+    #: Minutes between two sweeps for jobs left queued by a crash (they are queued again).
+    JOBS_SWEEP_MINUTES = 10
     #: Minutes between two periodic checks of the audit chain.
     AUDIT_CHECK_MINUTES = 60
 
@@ -97,6 +99,11 @@ class Config:
     VERIFY_MAX_BYTES = 50 * 1024 * 1024
     #: Rate limit of the public verification page.
     RATELIMIT_VERIFY = "20 per minute"
+
+    #: Incoming documents: largest accepted PDF (main file or attachment), in bytes; larger uploads are refused.
+    INCOMING_MAX_FILE_BYTES = 30 * 1024 * 1024
+    #: Minutes between two runs of the deadline reminders (near-due and overdue notifications).
+    INCOMING_REMINDER_MINUTES = 60
 
     #: Demo mode: the demo PKI root is trusted only when this is on.
     DEMO_MODE = False

@@ -100,6 +100,7 @@ def _import_modules() -> None:
     import eoffice.audit.tasks  # noqa: F401
     import eoffice.core.files  # noqa: F401
     import eoffice.core.jobs  # noqa: F401
+    import eoffice.core.tasks  # noqa: F401
     import eoffice.registry.models  # noqa: F401
     import eoffice.signing.models  # noqa: F401
 

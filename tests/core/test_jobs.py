@@ -130,3 +130,23 @@ def test_cli_runs_a_job(runner, demo):
     assert result.exit_code == 0 and "'ok': True" in result.output
     missing = runner.invoke(args=["jobs", "run", "nope"])
     assert missing.exit_code == 2
+
+
+def test_sweeper_requeues_lost_jobs_and_fails_dead_ones(app, db_session):
+    from datetime import timedelta
+
+    from eoffice.core.jobs import JobRun
+    from eoffice.core.time import utcnow
+
+    old = utcnow() - timedelta(hours=3)
+    lost = JobRun(name="audit.check_chain", args="[]", status="queued", created_at=old)
+    dead = JobRun(name="audit.check_chain", args="[]", status="running", created_at=old, started_at=old)
+    fresh = JobRun(name="audit.check_chain", args="[]", status="queued")
+    db_session.add_all([lost, dead, fresh])
+    db_session.commit()
+    result = app.extensions["eoffice.jobs"].run_now("jobs.sweep")
+    assert result["requeued"] == [lost.id] and result["dead"] == [dead.id]
+    db_session.expire_all()
+    assert db_session.get(JobRun, lost.id).status == "succeeded"  # immediate mode: it ran once queued again
+    assert db_session.get(JobRun, dead.id).status == "failed"
+    assert db_session.get(JobRun, fresh.id).status == "queued"
