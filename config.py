@@ -93,6 +93,9 @@ class Config:
     PKI_PUBLIC_PATH = ""
     #: Base URL under which the demo PKI answers OCSP, CRL and TSA requests (written into its certificates).
     DEMO_PKI_URL = "http://127.0.0.1:5000/pki"
+    #: Fetch OCSP responses and CRLs while verifying; off means offline mode, which uses only the revocation data
+    #: embedded in the PDF (B-LT and later) and reports the status as unknown otherwise.
+    VERIFY_REVOCATION_ONLINE = False
     #: Verification of untrusted PDFs runs in a child process with these limits.
     VERIFY_TIMEOUT_SECONDS = 30
     VERIFY_MEMORY_MB = 1024

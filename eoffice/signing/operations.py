@@ -96,6 +96,6 @@ def verify_document(data: bytes, agency_id: int | None, *, own_flow: bool = Fals
     """Verify an untrusted PDF in a limited child process, against the agency's trust anchors."""
     config = current_app.config
     return verify_pdf_isolated(
-        data, trust_roots=services.trust_roots(agency_id), offline=True,
+        data, trust_roots=services.trust_roots(agency_id), offline=not config["VERIFY_REVOCATION_ONLINE"],
         own_flow_fields=OWN_FLOW_FIELDS if own_flow else None, timeout_s=config["VERIFY_TIMEOUT_SECONDS"],
         memory_mb=config["VERIFY_MEMORY_MB"], max_bytes=config["VERIFY_MAX_BYTES"])
