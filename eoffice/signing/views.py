@@ -86,8 +86,9 @@ def home():
     seal = db.session.scalar(select(SigningCredential).where(
         SigningCredential.agency_id == actor.agency_id, SigningCredential.user_id.is_(None),
         SigningCredential.active.is_(True))) if actor.has_role(CLERK) else None
-    return render_template("signing/home.html", own=own, seal=seal, sign_form=SignForm(), p12_form=Pkcs12Form(),
-                           image_form=ImageForm(),
+    return render_template("signing/home.html", own=own, seal=seal, sign_form=SignForm(),
+                           p12_form=Pkcs12Form(prefix="p12"),
+                           image_form=ImageForm(prefix="image"),
                            has_image=services.stamp_png(actor.agency_id, SIGNATURE_IMAGE, actor) is not None)
 
 
@@ -143,7 +144,7 @@ def _zip(names: list[str], blobs: list[bytes]) -> bytes:
 @bp.post("/signing/pkcs12")
 @login_required
 def upload_pkcs12():
-    form = Pkcs12Form()
+    form = Pkcs12Form(prefix="p12")
     if form.validate_on_submit():
         actor = current_actor()
         _flash_outcome(lambda: services.import_pkcs12(actor.agency, form.file.data.read(), form.pin.data,
@@ -167,7 +168,7 @@ def _flash_outcome(action, success: str) -> None:
 @bp.post("/signing/image")
 @login_required
 def upload_signature_image():
-    form = ImageForm()
+    form = ImageForm(prefix="image")
     if form.validate_on_submit():
         actor = current_actor()
         _flash_outcome(lambda: services.set_stamp_image(actor.agency, SIGNATURE_IMAGE, form.file.data.read(),
@@ -198,8 +199,8 @@ def admin():
     seal = db.session.scalar(select(SigningCredential).where(
         SigningCredential.agency_id == actor.agency_id, SigningCredential.user_id.is_(None),
         SigningCredential.active.is_(True)))
-    return render_template("signing/admin.html", anchors=anchors, seal=seal, trust_form=TrustAnchorForm(),
-                           p12_form=Pkcs12Form(), image_form=ImageForm(),
+    return render_template("signing/admin.html", anchors=anchors, seal=seal, trust_form=TrustAnchorForm(prefix="trust"),
+                           p12_form=Pkcs12Form(prefix="p12"), image_form=ImageForm(prefix="image"),
                            has_seal_image=services.stamp_png(actor.agency_id, SEAL_IMAGE) is not None,
                            demo_mode=current_app.config["DEMO_MODE"])
 
@@ -208,7 +209,7 @@ def admin():
 @login_required
 @require_roles(ADMIN)
 def add_trust():
-    form = TrustAnchorForm()
+    form = TrustAnchorForm(prefix="trust")
     if form.validate_on_submit():
         data = form.file.data.read()
         _flash_outcome(lambda: services.add_trust_anchor(current_actor().agency, data, actor=current_actor()),
@@ -229,7 +230,7 @@ def remove_trust(anchor_id: int):
 @login_required
 @require_roles(ADMIN)
 def upload_seal():
-    form = Pkcs12Form()
+    form = Pkcs12Form(prefix="p12")
     if form.validate_on_submit():
         actor = current_actor()
         _flash_outcome(lambda: services.import_pkcs12(actor.agency, form.file.data.read(), form.pin.data, user=None,
@@ -242,7 +243,7 @@ def upload_seal():
 @login_required
 @require_roles(ADMIN)
 def upload_seal_image():
-    form = ImageForm()
+    form = ImageForm(prefix="image")
     if form.validate_on_submit():
         actor = current_actor()
         _flash_outcome(lambda: services.set_stamp_image(actor.agency, SEAL_IMAGE, form.file.data.read(), actor=actor),

@@ -216,3 +216,40 @@ def test_cli_sign_and_verify(runner, demo_pki, tmp_path, app, monkeypatch, sampl
     monkeypatch.setenv("EOFFICE_PIN", "0000")
     wrong = runner.invoke(args=["signing", "sign", str(source), str(target), "--user", "thanhtri-leader"])
     assert wrong.exit_code == 2 and "Sai mã PIN" in wrong.output
+
+
+def test_web_key_and_image_uploads(client, demo_pki, login, app, db_session):
+    from eoffice.signing.images import make_demo_signature_png
+    from eoffice.signing.models import SigningCredential
+
+    login("thanhtri-specialist")
+    page = client.get("/signing").get_data(as_text=True)
+    assert page.count('id="pin"') == 1 and 'id="p12-pin"' in page  # one id per field on the page
+    p12 = (Path(app.instance_path) / "pki" / "users" / "thanhtri-specialist.p12").read_bytes()
+    wrong = client.post("/signing/pkcs12", data={"p12-pin": "0000", "p12-file": (io.BytesIO(p12), "me.p12")},
+                        content_type="multipart/form-data", follow_redirects=True)
+    assert "Mã PIN không mở được tệp PKCS#12 này." in wrong.get_data(as_text=True)
+    before = db_session.scalars(select(SigningCredential.id)).all()
+    ok = client.post("/signing/pkcs12", data={"p12-pin": PASSWORD, "p12-file": (io.BytesIO(p12), "me.p12")},
+                     content_type="multipart/form-data", follow_redirects=True)
+    assert "Đã lưu khóa ký số của bạn." in ok.get_data(as_text=True)
+    assert len(db_session.scalars(select(SigningCredential.id)).all()) == len(before) + 1
+    jpeg_like = client.post("/signing/image", data={"image-file": (io.BytesIO(b"\xff\xd8\xff not png"), "x.jpg")},
+                            content_type="multipart/form-data", follow_redirects=True)
+    assert "Ảnh không dùng được" in jpeg_like.get_data(as_text=True)
+    png = client.post("/signing/image", data={"image-file": (io.BytesIO(make_demo_signature_png("Lê Minh Tuấn")), "s.png")},
+                      content_type="multipart/form-data", follow_redirects=True)
+    assert "Đã lưu ảnh chữ ký của bạn." in png.get_data(as_text=True)
+    assert client.get("/signing/image/signature").mimetype == "image/png"
+
+
+def test_admin_trust_page(client, demo_pki, login, app):
+    login("sonoivu-admin")
+    page = client.get("/admin/signing").get_data(as_text=True)
+    assert "Chứng thư số gốc tin cậy" in page and "Chế độ trình diễn" in page
+    root = (Path(app.instance_path) / "pki" / "root-ca.pem").read_bytes()
+    added = client.post("/admin/signing/trust", data={"trust-file": (io.BytesIO(root), "root.pem")},
+                        content_type="multipart/form-data", follow_redirects=True)
+    assert "eoffice Demo Root CA" in added.get_data(as_text=True) or "Root" in added.get_data(as_text=True)
+    login("sonoivu-leader")
+    assert client.get("/admin/signing").status_code == 403
