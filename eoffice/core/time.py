@@ -38,3 +38,16 @@ def format_datetime(value: datetime | None) -> str:
 def iso_local(value: datetime) -> str:
     """ISO 8601 in Vietnam time, e.g. 2026-11-22T09:30:00+07:00 (the form the signature stamps print)."""
     return to_local(value).isoformat(timespec="seconds")
+
+
+def format_iso(value: str | None) -> str:
+    """An ISO 8601 timestamp from a report, shown as dd/mm/yyyy HH:MM:SS in Vietnam time ("" for none)."""
+    if not value:
+        return ""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return to_local(parsed).strftime("%d/%m/%Y %H:%M:%S")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, g, has_request_context, request, session
 from flask_login import current_user
 
-from eoffice.core.time import format_date, format_datetime
+from eoffice.core.time import format_date, format_datetime, format_iso
 
 
 def init_web(app: Flask) -> None:
@@ -23,6 +23,7 @@ def init_web(app: Flask) -> None:
     errors.init_app(app)
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.filters["iso_local"] = format_iso
     app.before_request(_set_web_actor)
     app.context_processor(_template_globals)
 
