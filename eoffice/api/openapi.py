@@ -30,6 +30,10 @@ USER = _obj(username="string", password="string", full_name="string", position="
             unit_id="integer", active="boolean", roles="array")
 BOOK = _obj(name="string", direction="string", secret="boolean", legal_normative="boolean", active="boolean",
             document_type_ids="array")
+OUTGOING = _obj(document_type_id="integer", subject="string", signer_id="integer", signer_position="string",
+                signer_name="string", drafting_unit_id="integer", places="string", due_date="string",
+                priority="integer", secrecy="string", page_amount="integer", issued_amount="integer",
+                language="string", description="string", recipients="array")
 
 PATHS = {
     "/auth/token": {"post": _op("Exchange username and password for a bearer token", tag="auth", public=True,
@@ -60,10 +64,55 @@ PATHS = {
     "/signatures/sign": {"post": _op("Sign one or several PDFs (multipart `file`…, `pin`, optional `seal`, "
                                      "`visible`) → application/pdf or application/zip", tag="signing")},
     "/signing/credential": {"get": _op("The caller's signing key", tag="signing")},
+    "/signing/credential/remote": {"post": _op("Sign through a remote signing service (url, key_id, token)",
+                                               body=JSON_OBJECT, ok=201, tag="signing")},
     "/signing/trust-anchors": {"get": _op("Trusted roots of the agency (admin)", tag="signing"),
                                "post": _op("Add trusted roots (multipart `file`, PEM or DER; admin)", ok=201,
                                            tag="signing")},
     "/signing/trust-anchors/{anchor_id}": {"delete": _op("Remove a trusted root (admin)", ok=204, tag="signing")},
+    "/outgoing": {"get": _op("Outgoing documents the caller sees (`box`: all, drafts, to_review, to_sign, to_issue, "
+                             "issued)", tag="outgoing"),
+                  "post": _op("Draft an outgoing document", body=OUTGOING, ok=201, tag="outgoing")},
+    "/outgoing/{doc_id}": {"get": _op("One outgoing document with files, steps, history and recipients",
+                                      tag="outgoing"),
+                           "patch": _op("Change the draft (drafter); a change after approval goes back to the signer",
+                                        body=OUTGOING, tag="outgoing")},
+    "/outgoing/{doc_id}/files": {"post": _op("Upload a new version (multipart `file`, `role` main|appendix, "
+                                             "`position`); DOCX is converted when LibreOffice is installed", ok=201,
+                                             tag="outgoing")},
+    "/outgoing/{doc_id}/files/{file_id}": {"get": _op("Download one file version", tag="outgoing")},
+    "/outgoing/{doc_id}/file": {"get": _op("The signed PDF (issued, else signed by the leader)", tag="outgoing")},
+    "/outgoing/{doc_id}/submit": {"post": _op("Submit the draft for review (drafter)", tag="outgoing")},
+    "/outgoing/{doc_id}/approve": {"post": _op("Approve the waiting step (403 out of turn)", body=_obj(comment="string"),
+                                               tag="outgoing")},
+    "/outgoing/{doc_id}/return": {"post": _op("Return the draft with a comment (403 out of turn)",
+                                              body=_obj(comment="string"), tag="outgoing")},
+    "/outgoing/{doc_id}/sign": {"post": _op("Sign as the chosen signer with the stored key (403 for anyone else)",
+                                            body=_obj(pin="string"), tag="outgoing")},
+    "/outgoing/{doc_id}/books": {"get": _op("Books that can number this document (clerk)", tag="outgoing")},
+    "/outgoing/{doc_id}/issue": {"post": _op("Number, seal and deliver (clerk; idempotent; a failure consumes no "
+                                             "number)", body=_obj(book_id="integer", pin="string"), tag="outgoing")},
+    "/outgoing/{doc_id}/recall": {"post": _op("Recall an issued document (clerk)", body=_obj(reason="string"),
+                                              tag="outgoing")},
+    "/outgoing/{doc_id}/update": {"post": _op("Send an update notice (clerk)", body=_obj(reason="string"),
+                                              tag="outgoing")},
+    "/outgoing/{doc_id}/replace": {"post": _op("Replace an issued document (clerk)",
+                                               body=_obj(reason="string", replacement_id="integer"), tag="outgoing")},
+    "/outgoing/{doc_id}/recipients/{recipient_id}/status": {
+        "post": _op("Record a recipient's delivery status (clerk)", body=_obj(status="string", note="string"),
+                    tag="outgoing")},
+    "/outgoing/{doc_id}/verification": {"get": _op("Verification report of the signed PDF", tag="outgoing")},
+    "/outgoing/register": {"get": _op("The outgoing register for `from`..`to` (`format`: json, pdf, xlsx; clerk, "
+                                      "admin)", tag="outgoing")},
+    "/outgoing/partners": {"get": _op("The partner directory", tag="outgoing"),
+                           "post": _op("Add a partner (admin, clerk)", body=_obj(name="string", organ_id="string",
+                                                                                 email="string"), ok=201,
+                                       tag="outgoing")},
+    "/outgoing/steps": {"get": _op("Approval step definitions", tag="outgoing"),
+                        "post": _op("Add an approval step (admin)", body=_obj(
+                            kind="string", position="integer", document_type_id="integer", name="string",
+                            required_approvals="integer"), ok=201, tag="outgoing")},
+    "/outgoing/steps/{step_id}": {"delete": _op("Remove an approval step (admin)", ok=204, tag="outgoing")},
     "/openapi.json": {"get": _op("This document", public=True, tag="meta")},
 }
 

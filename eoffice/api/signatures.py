@@ -3,14 +3,14 @@
 from flask import Response, jsonify, request
 from flask_babel import gettext as _
 
-from eoffice.api import bp
+from eoffice.api import bp, json_body
 from eoffice.core.errors import ValidationFailed
 from eoffice.core.permissions import ADMIN, require_roles
 from eoffice.core.tenancy import current_actor, get_scoped, scoped
 from eoffice.core.time import utcnow
 from eoffice.extensions import db
 from eoffice.signing import operations, services
-from eoffice.signing.models import TrustAnchor
+from eoffice.signing.models import REMOTE, TrustAnchor
 from eoffice.signing.views import _free_field, _signed_name, _zip, read_pdf_upload
 
 
@@ -30,11 +30,12 @@ def signatures_sign():
     if not uploads:
         raise ValidationFailed(_("Choose a PDF file."), code="file_required")
     pin = request.form.get("pin", "")
-    if not pin:
-        raise ValidationFailed(_("The PIN is required."), code="pin_required", details={"fields": ["pin"]})
     as_seal = request.form.get("seal") in ("1", "true")
     visible = request.form.get("visible", "1") in ("1", "true")
     actor = current_actor()
+    # A remote signing service authenticates its user itself; every other key needs the PIN.
+    if not pin and services.active_credential(actor.agency_id, None if as_seal else actor).kind != REMOTE:
+        raise ValidationFailed(_("The PIN is required."), code="pin_required", details={"fields": ["pin"]})
     pdfs = [read_pdf_upload(upload) for upload in uploads]
     results = operations.sign_documents(actor, pdfs, pin, as_seal=as_seal, visible=visible,
                                         field_name=_free_field(actor, as_seal))
@@ -55,6 +56,19 @@ def signing_credential():
                     "issuer": credential.issuer, "serial": credential.serial,
                     "not_after": credential.not_after.isoformat() if credential.not_after else None,
                     "locked": bool(credential.locked_until and credential.locked_until > utcnow())})
+
+
+@bp.post("/signing/credential/remote")
+def signing_credential_remote():
+    """Use a key held by a remote signing service (body: url, key_id, token) for the caller's signatures."""
+    data = json_body()
+    fields = {k: data.get(k) for k in ("url", "key_id", "token")}
+    if not isinstance(fields["url"], str) or not isinstance(fields["key_id"], str) or not fields["key_id"]:
+        raise ValidationFailed(_("url and key_id are required strings."), details={"fields": ["url", "key_id"]})
+    actor = current_actor()
+    credential = services.register_remote(actor.agency, url=fields["url"], key_id=fields["key_id"],
+                                          token=str(fields["token"] or ""), user=actor, actor=actor)
+    return jsonify({"id": credential.id, "kind": credential.kind, "subject": credential.subject}), 201
 
 
 def _anchor_json(anchor: TrustAnchor) -> dict:

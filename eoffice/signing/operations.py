@@ -6,11 +6,12 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from eoffice.core import signals
-from eoffice.core.errors import ValidationFailed
+from eoffice.core.errors import Forbidden, ValidationFailed
+from eoffice.core.time import utcnow
 from eoffice.signing import services
 from eoffice.signing.layout import AGENCY_FIELD, DATE_FIELD, LEADER_FIELD, NUMBER_FIELD, SigningLayout
-from eoffice.signing.models import SEAL_IMAGE, SIGNATURE_IMAGE
-from eoffice.signing.sign import Level, SigningFailure, TimestampError, iter_batch_sign
+from eoffice.signing.models import REMOTE, SEAL_IMAGE, SIGNATURE_IMAGE
+from eoffice.signing.sign import Level, SignResult, SigningFailure, TimestampError, iter_batch_sign
 from eoffice.signing.stamps import SealStampStyle, SignerStampStyle, TextStampStyle
 from eoffice.signing.verify import VerificationReport, verify_pdf_isolated
 
@@ -75,6 +76,11 @@ def sign_documents(actor, pdfs: list[bytes], pin: str, *, as_seal: bool = False,
     """
     credential = services.active_credential(actor.agency_id, None if as_seal else actor)
     options = signature_options(actor, as_seal=as_seal, visible=visible, field_name=field_name)
+    if credential.kind == REMOTE:
+        results = _sign_remotely(actor, credential, pdfs, options)
+        signals.document_signed.send(credential, actor=actor, count=len(results), level=results[0].level.value,
+                                     downgraded=[])
+        return results
     results = []
     with services.unlocked(credential, pin, actor=actor) as signer:
         try:
@@ -90,6 +96,37 @@ def sign_documents(actor, pdfs: list[bytes], pin: str, *, as_seal: bool = False,
                                  level=results[0].level.value if results else None,
                                  downgraded=[r.downgrade_reason for r in results if r.downgraded])
     return results
+
+
+def _sign_remotely(actor, credential, pdfs: list[bytes], options: dict) -> list[SignResult]:
+    """The remote channel: the service holds the key and authenticates its user itself, so no PIN is asked here."""
+    from eoffice.signing.remote import RemoteSigningError, sign_remote
+
+    if not services.can_use(actor, credential):
+        raise Forbidden(_("You cannot sign with this key."))
+    service = services.remote_service(credential)
+    stamper = options["timestamper"]
+    results = []
+    for pdf in pdfs:
+        when = utcnow()
+        try:
+            signed = sign_remote(pdf, service, stamper, field_name=options["field_name"], stamp=options.get("stamp"),
+                                 box=options.get("box"), page=options["page"] % _page_count(pdf),
+                                 text_params={"signing_time": when})
+        except RemoteSigningError as exc:
+            raise ValidationFailed(_("The signing service refused: %(e)s", e=str(exc)[:300]), code="remote_refused",
+                                   details={"document": len(results) + 1}) from None
+        level = Level.B_T if stamper is not None else Level.B_B
+        results.append(SignResult(signed, level, level, options["field_name"], when))
+    return results
+
+
+def _page_count(pdf: bytes) -> int:
+    from io import BytesIO
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    return int(PdfFileReader(BytesIO(pdf), strict=False).root["/Pages"]["/Count"])
 
 
 def verify_document(data: bytes, agency_id: int | None, *, own_flow: bool = False) -> VerificationReport:

@@ -22,7 +22,7 @@ from eoffice.core.storage import get_store
 from eoffice.core.time import utcnow
 from eoffice.extensions import db
 from eoffice.signing.credentials import CredentialError, Pkcs11Credential, Pkcs12Credential, WrongPin
-from eoffice.signing.models import PKCS11, PKCS12, SEAL_IMAGE, SIGNATURE_IMAGE, SigningCredential, StampImage, TrustAnchor
+from eoffice.signing.models import PKCS11, PKCS12, REMOTE, SEAL_IMAGE, SIGNATURE_IMAGE, SigningCredential, StampImage, TrustAnchor
 
 
 class PinRefused(ValidationFailed):
@@ -72,6 +72,37 @@ def register_pkcs11(agency, *, module: str, key_label: str, token: str = "", slo
     db.session.flush()
     signals.credential_changed.send(credential, actor=actor, action="register")
     return credential
+
+
+def register_remote(agency, *, url: str, key_id: str, token: str = "", user=None, label: str = "",
+                    actor=None) -> SigningCredential:
+    """Record a key held by a remote signing service; the service is asked for its certificate chain now, so a
+    wrong address, key or token is refused here rather than at the first signature."""
+    from eoffice.signing.remote import HttpRemoteSigningService, RemoteSigningError
+
+    if not url.startswith(("https://", "http://")):
+        raise ValidationFailed(_("The signing service address must be an http(s) URL."), details={"fields": ["url"]})
+    try:
+        chain = HttpRemoteSigningService(url, key_id, token=token or None, timeout=15).certificate_chain()
+    except RemoteSigningError as exc:
+        raise ValidationFailed(_("The signing service refused: %(e)s", e=str(exc)[:300]),
+                               code="remote_refused") from None
+    _deactivate_previous(agency.id, user)
+    credential = SigningCredential(agency_id=agency.id, user_id=getattr(user, "id", None), kind=REMOTE,
+                                   label=label or key_id, remote_url=url, remote_key_id=key_id,
+                                   remote_token_sealed=seal(token.encode()) if token else None,
+                                   **_describe_certificate(chain[0]))
+    db.session.add(credential)
+    db.session.flush()
+    signals.credential_changed.send(credential, actor=actor, action="register")
+    return credential
+
+
+def remote_service(credential: SigningCredential):
+    from eoffice.signing.remote import HttpRemoteSigningService
+
+    token = unseal(credential.remote_token_sealed).decode() if credential.remote_token_sealed else None
+    return HttpRemoteSigningService(credential.remote_url, credential.remote_key_id, token=token)
 
 
 def _deactivate_previous(agency_id: int, user) -> None:

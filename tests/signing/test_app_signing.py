@@ -253,3 +253,29 @@ def test_admin_trust_page(client, demo_pki, login, app):
     assert "eoffice Demo Root CA" in added.get_data(as_text=True) or "Root" in added.get_data(as_text=True)
     login("sonoivu-leader")
     assert client.get("/admin/signing").status_code == 403
+
+
+def test_remote_signing_service_as_a_users_key(client, demo_pki, api_token, pki, sample_pdf, app):
+    """The third channel: the key lives in a signing service (here a local one holding the test PKI's key)."""
+    from eoffice.signing.verify import verify_pdf
+
+    from .servers import serve_wsgi
+    from .test_remote import TOKEN, SigningService
+
+    service = SigningService(pki.arch.key_set.get_private_key("good").dump(), [pki.good.cert, pki.interm])
+    headers = api_token("sonoivu-leader")
+    with serve_wsgi(service) as server:
+        refused = client.post("/api/v1/signing/credential/remote", headers=headers,
+                              json={"url": server.url + "/api", "key_id": "k1", "token": "wrong"})
+        assert refused.status_code == 422 and refused.get_json()["error"]["code"] == "remote_refused"
+        registered = client.post("/api/v1/signing/credential/remote", headers=headers,
+                                 json={"url": server.url + "/api", "key_id": "k1", "token": TOKEN})
+        assert registered.status_code == 201 and registered.get_json()["kind"] == "remote"
+        signed = _sign(client, headers, [sample_pdf], pin="")
+        assert signed.status_code == 200, signed.get_data(as_text=True)[:300]
+    from eoffice.signing.services import parse_certificates
+
+    demo_root = parse_certificates((Path(app.instance_path) / "pki" / "root-ca.pem").read_bytes())
+    report = verify_pdf(signed.data, trust_roots=[pki.root, *demo_root])  # signer's root and the demo TSA's
+    assert report.valid and report.signatures[0].intact and report.signatures[0].level == "B-T"
+    assert client.get("/api/v1/signing/credential", headers=headers).get_json()["kind"] == "remote"
