@@ -154,6 +154,38 @@ def trust_add_command(agency_slug, pem):
     click.echo(f"{len(added)} trust anchor(s) added." if added else "Already trusted.")
 
 
+@signing_cli.command("register-pkcs11")
+@click.option("--user", "username", default=None, help="The key's owner; without it, the agency seal of --agency.")
+@click.option("--agency", "agency_slug", default=None, help="With no --user: the agency whose seal key this is.")
+@click.option("--module", required=True, type=click.Path(exists=True, dir_okay=False), help="PKCS#11 module (.so).")
+@click.option("--token", default="", help="Token label.")
+@click.option("--slot", default=None, type=int, help="Slot number, when there is no token label.")
+@click.option("--key-label", required=True, help="Label of the private key on the token.")
+def register_pkcs11_command(username, agency_slug, module, token, slot, key_label):
+    """Use a key on a PKCS#11 token or HSM (on this server) for a user's or an agency's signatures."""
+    from eoffice.accounts.models import Agency, User
+    from eoffice.signing.services import register_pkcs11
+
+    user = agency = None
+    if username:
+        user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
+        if user is None:
+            _fail(f"no user {username!r}")
+        agency = user.agency
+    elif agency_slug:
+        agency = db.session.scalar(select(Agency).where(Agency.slug == agency_slug))
+    if agency is None:
+        _fail("give --user, or --agency for an agency seal key")
+    try:
+        credential = register_pkcs11(agency, module=module, key_label=key_label, token=token, slot=slot, user=user)
+        db.session.commit()
+    except AppError as exc:
+        db.session.rollback()
+        _fail(exc.message)
+    click.echo(f"PKCS#11 key {credential.pkcs11_key_label!r} registered for "
+               f"{user.username if user else agency.slug + ' (seal)'}.")
+
+
 @signing_cli.command("pdf-sample")
 @click.argument("target", type=click.Path(dir_okay=False))
 @click.option("--pages", default=1, show_default=True)

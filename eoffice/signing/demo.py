@@ -3,6 +3,7 @@ imported as their signing credentials with demo signature and seal images."""
 
 from __future__ import annotations
 
+import shutil
 from functools import lru_cache
 from pathlib import Path
 
@@ -37,6 +38,11 @@ def set_up_demo_pki(agencies: list[Agency], password: str) -> dict:
             agencies=[{"code": a.slug, "name": a.name} for a in agencies],
             users=[{"username": u.username, "full_name": u.full_name, "agency": u.agency.slug} for u in users],
             password=password, external_url_prefix=current_app.config["DEMO_PKI_URL"])
+    # The demo CA configuration goes with the public certificates (it names key files, never holds a key).
+    public_config = public_path() / "certomancer.yml"
+    if not public_config.exists():
+        public_config.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(pki_dir / "certomancer.yml", public_config)
     imported = 0
     for agency in agencies:
         if not _has_credential(agency.id, None):

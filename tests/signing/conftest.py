@@ -224,3 +224,11 @@ def pdfsig_nssdb(tmp_path_factory, pki):
     subprocess.run(["certutil", "-A", "-d", f"sql:{db}", "-n", "eoffice-test-root", "-t", "CT,C,C",
                     "-i", str(pki.root_pem)], check=True)
     return db
+
+
+@pytest.fixture(scope="session")
+def token(tmp_path_factory, pki):
+    """A SoftHSM2 token holding the ``good`` signer's key and certificate and the agency CA; its module path."""
+    from .softhsm import make_token
+
+    return make_token(tmp_path_factory, pki)

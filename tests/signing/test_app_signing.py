@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from eoffice.signing.samples import make_sample_pdf
+
 from support import PASSWORD
 
 
@@ -279,3 +280,22 @@ def test_remote_signing_service_as_a_users_key(client, demo_pki, api_token, pki,
     report = verify_pdf(signed.data, trust_roots=[pki.root, *demo_root])  # signer's root and the demo TSA's
     assert report.valid and report.signatures[0].intact and report.signatures[0].level == "B-T"
     assert client.get("/api/v1/signing/credential", headers=headers).get_json()["kind"] == "remote"
+
+
+def test_pkcs11_token_as_a_users_key(client, runner, demo_pki, api_token, token, pki, sample_pdf, app):
+    """A key on a PKCS#11 token (SoftHSM2) registered by command for a user, then used with the token's PIN."""
+    from eoffice.signing.services import parse_certificates
+    from eoffice.signing.verify import verify_pdf
+
+    from .softhsm import KEY, PIN, TOKEN
+
+    registered = runner.invoke(args=["signing", "register-pkcs11", "--user", "thanhtri-specialist", "--module", token,
+                                     "--token", TOKEN, "--key-label", KEY])
+    assert registered.exit_code == 0, registered.output
+    headers = api_token("thanhtri-specialist")
+    assert _sign(client, headers, [sample_pdf], pin="000000").get_json()["error"]["code"] == "wrong_pin"
+    signed = _sign(client, headers, [sample_pdf], pin=PIN)
+    assert signed.status_code == 200, signed.get_data(as_text=True)[:300]
+    demo_root = parse_certificates((Path(app.instance_path) / "pki" / "root-ca.pem").read_bytes())
+    report = verify_pdf(signed.data, trust_roots=[pki.root, *demo_root])
+    assert report.valid and report.signatures[0].intact
