@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required, login_user, logout_user
-from sqlalchemy import select
 
 from eoffice.accounts import services
 from eoffice.accounts.forms import AgencyForm, LoginForm, UnitForm, UserForm
