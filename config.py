@@ -100,6 +100,8 @@ class Config:
     VERIFY_TIMEOUT_SECONDS = 30
     VERIFY_MEMORY_MB = 1024
     VERIFY_MAX_BYTES = 50 * 1024 * 1024
+    #: Hours a verification report stays downloadable (the reports of the public page are not kept longer).
+    VERIFY_REPORT_HOURS = 24
     #: Rate limit of the public verification page.
     RATELIMIT_VERIFY = "20 per minute"
 

@@ -103,6 +103,7 @@ def _import_modules() -> None:
     import eoffice.core.tasks  # noqa: F401
     import eoffice.registry.models  # noqa: F401
     import eoffice.signing.models  # noqa: F401
+    import eoffice.signing.tasks  # noqa: F401
 
 
 def _configure_database(app: Flask) -> None:

@@ -15,10 +15,11 @@ from sqlalchemy import select
 
 from eoffice.core.errors import AppError, ValidationFailed
 from eoffice.core.permissions import ADMIN, CLERK, require_roles
-from eoffice.core.storage import FileMissing, get_store
+from eoffice.core.storage import FileMissing
 from eoffice.core.tenancy import current_actor, get_scoped, scoped
 from eoffice.extensions import db, limiter
 from eoffice.signing import operations, services
+from eoffice.signing.tasks import report_store
 from eoffice.signing.models import SEAL_IMAGE, SIGNATURE_IMAGE, SigningCredential, TrustAnchor
 from eoffice.signing.webforms import ImageForm, Pkcs12Form, SignForm, TrustAnchorForm, VerifyForm
 
@@ -51,7 +52,7 @@ def verify():
     report["file_name"] = upload.filename
     report["file_sha256"] = hashlib.sha256(data).hexdigest()
     # The report is kept (content-addressed, so its name is unguessable) for the JSON and PDF downloads.
-    token = get_store().put(json.dumps(report, ensure_ascii=False, sort_keys=True).encode())
+    token = report_store().put(json.dumps(report, ensure_ascii=False, sort_keys=True).encode())
     return render_template("signing/verify.html", form=VerifyForm(formdata=None), report=report, token=token)
 
 
@@ -60,7 +61,7 @@ def verify_report(token: str, fmt: str):
     if not _REPORT_NAME.match(token) or fmt not in ("json", "pdf"):
         abort(404)
     try:
-        report = json.loads(get_store().read(token))
+        report = json.loads(report_store().read(token))
     except (FileMissing, ValueError):
         abort(404)
     if fmt == "json":

@@ -299,3 +299,18 @@ def test_pkcs11_token_as_a_users_key(client, runner, demo_pki, api_token, token,
     demo_root = parse_certificates((Path(app.instance_path) / "pki" / "root-ca.pem").read_bytes())
     report = verify_pdf(signed.data, trust_roots=[pki.root, *demo_root])
     assert report.valid and report.signatures[0].intact
+
+
+def test_public_reports_expire(client, demo_pki, app, sample_pdf):
+    import os
+    import time
+
+    result = client.post("/verify", data={"file": (io.BytesIO(sample_pdf), "plain.pdf")},
+                         content_type="multipart/form-data").get_data(as_text=True)
+    token = result.split("/verify/report/")[1][:64]
+    stored = next((Path(app.instance_path) / "verify-reports").rglob(token))
+    assert app.extensions["eoffice.jobs"].run_now("signing.expire_reports")["removed"] == 0
+    old = time.time() - (app.config["VERIFY_REPORT_HOURS"] + 1) * 3600
+    os.utime(stored, (old, old))
+    assert app.extensions["eoffice.jobs"].run_now("signing.expire_reports")["removed"] == 1
+    assert client.get(f"/verify/report/{token}.json").status_code == 404
