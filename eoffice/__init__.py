@@ -101,6 +101,9 @@ def _import_modules() -> None:
     import eoffice.core.files  # noqa: F401
     import eoffice.core.jobs  # noqa: F401
     import eoffice.core.tasks  # noqa: F401
+    import eoffice.incoming.models  # noqa: F401
+    import eoffice.incoming.tasks  # noqa: F401
+    import eoffice.outgoing.models  # noqa: F401
     import eoffice.registry.models  # noqa: F401
     import eoffice.signing.models  # noqa: F401
     import eoffice.signing.tasks  # noqa: F401

@@ -40,4 +40,5 @@ def json_body() -> dict:
     return data
 
 
-from eoffice.api import accounts, auth, openapi, registry, signatures  # noqa: E402,F401  (routes register on import)
+from eoffice.api import accounts, auth, openapi, outgoing, registry, signatures  # noqa: E402,F401  (routes register on import)
+from eoffice.api import incoming  # noqa: E402,F401

@@ -117,6 +117,49 @@ PATHS = {
 }
 
 
+# Incoming documents (eoffice.api.incoming).
+RECIPIENTS = {"type": "array", "items": _obj(unit_id="integer", user_id="integer", deadline="string", note="string")}
+PATHS.update({
+    "/incoming": {"get": _op("Incoming documents the caller sees (`view` all|inbox|to_direct|overdue|near_due, `state`, "
+                             "`q`, `urgency`, `secrecy`, `from`, `to`, `book_id`)", tag="incoming"),
+                  "post": _op("Receive a document (multipart `file`, `attachments`, intake fields; clerk)", ok=201,
+                              tag="incoming")},
+    "/incoming/{doc_id}": {"get": _op("One document: fields, verification, stamp, files, assignments, history",
+                                      tag="incoming")},
+    "/incoming/{doc_id}/register": {"post": _op(
+        "Register with the next arrival number (clerk); 409 `duplicate` unless `duplicate_reason`", tag="incoming",
+        body=_obj(book_id="integer", arrival_date="string", presented_to_id="integer", file_code="string",
+                  duplicate_reason="string"))},
+    "/incoming/{doc_id}/return": {"post": _op("Return to the sender with a reason (clerk)", tag="incoming",
+                                              body=_obj(reason="string"))},
+    "/incoming/{doc_id}/direct": {"post": _op("Direct: opinion, lead, co-handling, for information (leader)",
+                                              tag="incoming", body={"type": "object", "properties": {
+                                                  "opinion": {"type": "string"}, "lead": RECIPIENTS["items"],
+                                                  "co": RECIPIENTS, "info": RECIPIENTS}})},
+    "/incoming/assignments/{assignment_id}/reassign": {"post": _op("Hand an assignment down inside its unit",
+                                                                   tag="incoming",
+                                                                   body={"type": "object", "properties": {
+                                                                       "targets": RECIPIENTS, "note": {"type": "string"}}})},
+    "/incoming/{doc_id}/forward": {"post": _op("Forward for information", tag="incoming", body={
+        "type": "object", "properties": {"targets": RECIPIENTS, "note": {"type": "string"}}})},
+    "/incoming/{doc_id}/comments": {"post": _op("Comment (JSON `text`, or multipart `text` and result `files`)",
+                                                ok=201, tag="incoming")},
+    "/incoming/assignments/{assignment_id}/extensions": {"post": _op(
+        "Ask the directing leader for a later deadline", ok=201, tag="incoming",
+        body=_obj(deadline="string", reason="string"))},
+    "/incoming/extensions/{request_id}/approve": {"post": _op(
+        "Approve a request for more time (the directing leader)", tag="incoming")},
+    "/incoming/extensions/{request_id}/refuse": {"post": _op(
+        "Refuse a request for more time (the directing leader)", tag="incoming")},
+    "/incoming/assignments/{assignment_id}/complete": {"post": _op(
+        "Complete an assignment (the lead's completes the document)", tag="incoming")},
+    "/incoming/{doc_id}/files/{file_id}": {"get": _op("Download a file of the document", tag="incoming")},
+    "/incoming/notifications": {"get": _op("The caller's deadline notifications", tag="incoming")},
+    "/incoming/register": {"get": _op("The incoming register (`book_id`, `from`, `to`; `format` json|pdf|xlsx; clerk)",
+                                      tag="incoming")},
+})
+
+
 def document() -> dict:
     return {
         "openapi": "3.1.0",

@@ -102,3 +102,54 @@ def _document_signed(credential, **kwargs):
     record("signing.sign", agency_id=credential.agency_id, actor=_actor(kwargs), obj=credential,
            data={"count": kwargs.get("count"), "level": kwargs.get("level"), "seal": credential.user_id is None,
                  "downgraded": kwargs.get("downgraded") or []})
+
+
+@signals.incoming_received.connect
+def _incoming_received(doc, **kwargs):
+    record("incoming.receive", agency_id=doc.agency_id, actor=_actor(kwargs), obj=doc,
+           data={"source": kwargs.get("source"), "subject": doc.subject[:200], "secrecy": doc.secrecy,
+                 "signature_valid": doc.signature_valid})
+
+
+@signals.incoming_changed.connect
+def _incoming_changed(doc, **kwargs):
+    record(f"incoming.{kwargs.get('action')}", agency_id=doc.agency_id, actor=_actor(kwargs), obj=doc,
+           data={"state": doc.state, **(kwargs.get("data") or {})})
+
+
+# -- outgoing documents -----------------------------------------------------------------------------------------
+
+@signals.outgoing_changed.connect
+def _outgoing_changed(doc, **kwargs):
+    record(f"outgoing.{kwargs.get('action')}", agency_id=doc.agency_id, actor=_actor(kwargs), obj=doc,
+           data={"revision": doc.revision, "status": doc.status, **(kwargs.get("details") or {})})
+
+
+@signals.outgoing_reviewed.connect
+def _outgoing_reviewed(doc, **kwargs):
+    record(f"outgoing.{kwargs.get('action')}", agency_id=doc.agency_id, actor=_actor(kwargs), obj=doc,
+           data={"step": kwargs.get("step"), "revision": doc.revision, "comment": (kwargs.get("comment") or "")[:500]})
+
+
+@signals.outgoing_signed.connect
+def _outgoing_signed(doc, **kwargs):
+    record("outgoing.sign", agency_id=doc.agency_id, actor=_actor(kwargs), obj=doc, data={"revision": doc.revision})
+
+
+@signals.outgoing_issued.connect
+def _outgoing_issued(doc, **kwargs):
+    record("outgoing.issue", agency_id=doc.agency_id, actor=_actor(kwargs), obj=doc,
+           data={"symbol": doc.symbol, "book_id": doc.book_id, "number": doc.number, "year": doc.year})
+
+
+@signals.outgoing_dispatched.connect
+def _outgoing_dispatched(package, **kwargs):
+    record("outgoing.package", agency_id=package.agency_id, actor=_actor(kwargs), obj=package,
+           data={"document_id": package.document_id, "package_id": package.package_id,
+                 "business_type": package.business_type, "recipient_id": package.recipient_id})
+
+
+@signals.outgoing_status_changed.connect
+def _outgoing_status_changed(doc, **kwargs):
+    record(f"outgoing.{kwargs.get('action')}", agency_id=doc.agency_id, actor=_actor(kwargs), obj=doc,
+           data={"status": doc.status, "reason": (kwargs.get("reason") or "")[:500]})

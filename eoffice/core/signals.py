@@ -32,3 +32,40 @@ trust_changed = _signals.signal("trust-changed", doc="A trust anchor was added o
 document_signed = _signals.signal(
     "document-signed", doc="Documents were signed. Sender: the credential; kwargs actor, count, level, downgraded."
 )
+incoming_received = _signals.signal(
+    "incoming-received",
+    doc="An incoming document was received (uploaded, or delivered by a unit of the agency). Sender: the document; "
+        "kwargs actor, source.",
+)
+incoming_changed = _signals.signal(
+    "incoming-changed",
+    doc="An incoming document changed state or was worked on (register, return, direct, reassign, forward, comment, "
+        "extension, complete…). Sender: the document; kwargs actor, action, data.",
+)
+outgoing_changed = _signals.signal(
+    "outgoing-changed",
+    doc="An outgoing document was drafted, changed, given a file version or submitted. Sender: the document; "
+        "kwargs actor, action, details.",
+)
+outgoing_reviewed = _signals.signal(
+    "outgoing-reviewed",
+    doc="An approval step of an outgoing document was approved or the draft returned. Sender: the document; "
+        "kwargs actor, action, step, comment.",
+)
+outgoing_signed = _signals.signal(
+    "outgoing-signed", doc="The competent signer signed an outgoing document. Sender: the document; kwargs actor."
+)
+outgoing_issued = _signals.signal(
+    "outgoing-issued",
+    doc="An outgoing document was numbered, sealed and handed to delivery. Sender: the document; kwargs actor.",
+)
+outgoing_dispatched = _signals.signal(
+    "outgoing-dispatched",
+    doc="An exchange package for an outgoing document was written to the outbox (new, recall, update or replace). "
+        "Sender: the outbox package; kwargs actor.",
+)
+outgoing_status_changed = _signals.signal(
+    "outgoing-status-changed",
+    doc="An issued outgoing document was recalled, updated or replaced. Sender: the document; kwargs actor, "
+        "action, reason.",
+)

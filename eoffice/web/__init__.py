@@ -30,12 +30,16 @@ def init_web(app: Flask) -> None:
     from eoffice.accounts.views import bp as accounts_bp
     from eoffice.api import bp as api_bp
     from eoffice.audit.views import bp as audit_bp
+    from eoffice.incoming.views import bp as incoming_bp
+    from eoffice.outgoing.views import bp as outgoing_bp
     from eoffice.registry.views import bp as registry_bp
     from eoffice.signing.views import bp as signing_bp
     from eoffice.web.views import bp as web_bp
 
     for blueprint in (web_bp, accounts_bp, registry_bp, audit_bp, signing_bp, api_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(incoming_bp)
+    app.register_blueprint(outgoing_bp)
 
 
 def select_locale() -> str:

@@ -49,7 +49,7 @@ def test_demo_user_logs_in_sees_role_navigation_and_logs_out(page, login_as, use
         expect(books_link).to_have_count(0)
     if role == "admin":
         expect(admin_toggle).to_have_text("Quản trị")
-        menu = nav.locator(".dropdown-menu")
+        menu = nav.locator("[data-nav=admin] + .dropdown-menu")
         # The menu opens only if Bootstrap's script loaded and runs: a click, not a look at the hidden markup.
         expect(menu).to_be_hidden()
         admin_toggle.click()

@@ -1,0 +1,1 @@
+"""Incoming documents: intake, registration, direction, handling, deadlines and registers."""

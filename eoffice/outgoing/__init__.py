@@ -1,0 +1,1 @@
+"""Outgoing documents (văn bản đi): drafting, approval, signing, issuing with numbering, delivery, registers."""
