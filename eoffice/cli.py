@@ -61,8 +61,10 @@ def demo_command(password, if_empty):
     else:
         created = _commit(lambda: load_demo(password))
         if created:
+            from eoffice.demo import configure_demo_workflow
             from eoffice.signing.demo import set_up_demo_pki
 
+            _commit(lambda: configure_demo_workflow(created))
             pki = _commit(lambda: set_up_demo_pki(created, password))
             click.echo(f"Demo PKI: root certificate {pki['root']}, {pki['imported']} signing keys imported.")
     slugs = [spec["slug"] for spec in AGENCIES]

@@ -68,3 +68,17 @@ def load_demo(password: str = DEFAULT_PASSWORD) -> list[Agency]:
             registry.create_book(agency, name=name, direction=direction, secret=secret)
         created.append(agency)
     return created
+
+
+def configure_demo_workflow(agencies: list[Agency]) -> None:
+    """The approval chain of the demo agencies: the office checks the format (clerk), then the signer approves.
+
+    The default chain starts with the head of the drafting unit, and no demo unit has a leader of its own, so
+    without this a demo draft could not be submitted. The test suite keeps the default chain.
+    """
+    from eoffice.outgoing.models import FORMAT_CHECK, SIGNER
+    from eoffice.outgoing.services import define_step
+
+    for agency in agencies:
+        define_step(agency, kind=FORMAT_CHECK, position=1, name="Văn phòng kiểm tra thể thức")
+        define_step(agency, kind=SIGNER, position=2, name="Người có thẩm quyền ký")

@@ -27,10 +27,19 @@ def timestamper():
 
         return HTTPTimeStamper(config["TSA_URL"], timeout=10)
     if config["DEMO_MODE"] and (services.pki_path() / "certomancer.yml").is_file():
+        return _demo_timestamper(current_app._get_current_object())
+    return None
+
+
+def _demo_timestamper(app):
+    # Opening the demo PKI parses every key (seconds): once per application, not once per signature.
+    stamper = app.extensions.get("eoffice.demo_tsa")
+    if stamper is None:
         from eoffice.signing.pki import load_demo_pki
 
-        return load_demo_pki(services.pki_path(), services.pki_path() / "public").timestamper()
-    return None
+        stamper = load_demo_pki(services.pki_path(), services.pki_path() / "public").timestamper()
+        app.extensions["eoffice.demo_tsa"] = stamper
+    return stamper
 
 
 def _level_and_timestamper():
