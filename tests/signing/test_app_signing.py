@@ -314,3 +314,24 @@ def test_public_reports_expire(client, demo_pki, app, sample_pdf):
     os.utime(stored, (old, old))
     assert app.extensions["eoffice.jobs"].run_now("signing.expire_reports")["removed"] == 1
     assert client.get(f"/verify/report/{token}.json").status_code == 404
+
+
+def test_configured_tsa_failure_is_an_error_or_a_recorded_downgrade(client, demo_pki, api_token, pki, app,
+                                                                     monkeypatch, sample_pdf, db_session):
+    """An external TSA (the test PKI's, over real HTTP): B-T when it answers; when it is down, a clear error, or
+    with the downgrade allowed a B-B signature that says so and is audited — never a time from this server."""
+    from eoffice.audit.models import AuditEntry
+
+    headers = api_token("thanhtri-leader")
+    monkeypatch.setitem(app.config, "TSA_URL", pki.tsa_url)
+    assert _sign(client, headers, [sample_pdf]).headers["X-Signature-Level"] == "B-T"
+    monkeypatch.setitem(app.config, "TSA_URL", "http://127.0.0.1:9/tsa")  # nothing listens on the discard port
+    down = _sign(client, headers, [sample_pdf])
+    assert down.status_code == 422 and down.get_json()["error"]["code"] == "timestamp_failed"
+    monkeypatch.setitem(app.config, "SIGNING_ALLOW_DOWNGRADE", True)
+    downgraded = _sign(client, headers, [sample_pdf])
+    assert downgraded.status_code == 200 and downgraded.headers["X-Signature-Level"] == "B-B"
+    assert "X-Signature-Downgraded" in downgraded.headers
+    entry = db_session.scalars(select(AuditEntry).where(AuditEntry.action == "signing.sign")
+                               .order_by(AuditEntry.id.desc())).first()
+    assert json.loads(entry.data)["downgraded"] and json.loads(entry.data)["level"] == "B-B"
