@@ -16,12 +16,13 @@ from eoffice.extensions import db
 from eoffice.incoming import access, lists, services
 from eoffice.incoming.models import ExtensionRequest
 from eoffice.incoming.register_pdf import render_register_pdf
-from eoffice.incoming.registers import build_register, cell_text, COLUMNS, render_register_xlsx
+from eoffice.incoming.registers import ARRIVALS, TRACKING, build_register, cell_text, render_register_xlsx
 from eoffice.incoming.schemas import (
     assignment_json, document_fields, document_json, extension_json, notification_json, parse_date, parse_int,
     recipients, summary_json,
 )
 from eoffice.registry.models import IN, RegistryBook
+from eoffice.web.transaction import writes_on_get
 
 
 def _show(doc, status: int = 200):
@@ -73,8 +74,11 @@ def incoming_create():
 
 
 @bp.get("/incoming/<int:doc_id>")
+@writes_on_get
 def incoming_show(doc_id: int):
-    return _show(access.get_visible(current_actor(), doc_id))
+    doc = access.get_visible(current_actor(), doc_id)
+    services.record_access(doc, "view", actor=current_actor(), data={"via": "api"})
+    return _show(doc)
 
 
 @bp.post("/incoming/<int:doc_id>/register")
@@ -174,8 +178,11 @@ def incoming_complete(assignment_id: int):
 
 
 @bp.get("/incoming/<int:doc_id>/files/<int:file_id>")
+@writes_on_get
 def incoming_file(doc_id: int, file_id: int):
     found = access.get_visible_file(current_actor(), doc_id, file_id)
+    services.record_access(found.document, "download", actor=current_actor(),
+                           data={"via": "api", "file_id": found.id, "sha256": found.stored.sha256})
     return Response(found.stored.read(), mimetype=found.stored.content_type,
                     headers={"Content-Disposition": f'attachment; filename="incoming-{doc_id}-{found.id}.pdf"'})
 
@@ -189,19 +196,22 @@ def incoming_notifications():
 @bp.get("/incoming/register")
 @require_roles(CLERK)
 def incoming_register_export():
-    """The incoming register of `book_id` for `from`–`to` (ISO dates): JSON rows, or `format=pdf|xlsx`."""
+    """The incoming register of `book_id` for `from`–`to` (ISO dates), or with `kind=tracking` the
+    resolution-tracking register: JSON rows, or `format=pdf|xlsx`."""
     args = request.args
     book = get_scoped(RegistryBook, parse_int(args.get("book_id"), "book_id") or 0)
     date_from, date_to = parse_date(args.get("from"), "from"), parse_date(args.get("to"), "to")
     if book.direction != IN or not date_from or not date_to or date_from > date_to:
         raise ValidationFailed(_("Choose an incoming book and a period."),
                                details={"fields": ["book_id", "from", "to"]})
-    register = build_register(current_actor().agency, book, date_from, date_to)
+    kind = TRACKING if args.get("kind") == TRACKING else ARRIVALS
+    register = build_register(current_actor().agency, book, date_from, date_to, kind=kind)
     fmt = args.get("format", "json")
     if fmt == "pdf":
         return Response(render_register_pdf(register), mimetype="application/pdf")
     if fmt == "xlsx":
         return Response(render_register_xlsx(register),
                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    return jsonify({"book": book.name, "from": date_from.isoformat(), "to": date_to.isoformat(), "columns": COLUMNS,
+    return jsonify({"book": book.name, "from": date_from.isoformat(), "to": date_to.isoformat(), "kind": kind,
+                    "columns": register.columns,
                     "rows": [[cell_text(v) for v in row] for row in register.rows]})

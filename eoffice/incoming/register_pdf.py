@@ -22,6 +22,7 @@ from eoffice.signing.fonts import serif_factory
 PAGE_W, PAGE_H = 842, 595  # A4 landscape, points
 MARGIN = 28
 WIDTHS = (52, 40, 110, 80, 56, 200, 110, 56, 40, 42)  # sums to PAGE_W - 2 * MARGIN
+TRACKING_WIDTHS = (40, 190, 120, 170, 60, 110, 96)  # the resolution-tracking register, same total
 SIZE, LEADING = 9, 11
 PAD = 3
 #: Average advance of Liberation Serif at 1 pt, generous so that wrapped lines stay inside their cell.
@@ -36,16 +37,17 @@ def _wrap(text: str, width: int) -> list[str]:
     return lines
 
 
-def _cells(row) -> list[list[str]]:
-    return [_wrap(cell_text(value), width) for value, width in zip(row, WIDTHS)]
+def _cells(row, widths=WIDTHS) -> list[list[str]]:
+    return [_wrap(cell_text(value), width) for value, width in zip(row, widths)]
 
 
 def render_register_pdf(register: Register) -> bytes:
     """The register as PDF bytes: a title on the first page, the column headers on every page."""
-    header = _cells(COLUMNS)
-    rows = [_cells(row) for row in register.rows]
+    widths = WIDTHS if register.columns == COLUMNS else TRACKING_WIDTHS
+    header = _cells(register.columns, widths)
+    rows = [_cells(row, widths) for row in register.rows]
     writer = PdfFileWriter()
-    title = [register.agency_name.upper(), "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN", f"{register.book_name} · {register.period}"]
+    title = [register.agency_name.upper(), register.title, f"{register.book_name} · {register.period}"]
     page_rows: list[list[list[str]]] = []
     top = PAGE_H - MARGIN - 3 * 16
     available, current = top - MARGIN - _height(header), []
@@ -58,7 +60,7 @@ def render_register_pdf(register: Register) -> bytes:
         available -= need
     page_rows.append(current)
     for n, chunk in enumerate(page_rows):
-        _add_page(writer, header, chunk, title if n == 0 else None, n + 1, len(page_rows))
+        _add_page(writer, header, chunk, title if n == 0 else None, n + 1, len(page_rows), widths)
     buf = BytesIO()
     writer.write(buf)
     return buf.getvalue()
@@ -85,7 +87,7 @@ def _box(writer, resources, lines: list[str], width: int, name: str, *, bold=Fal
     return box, height
 
 
-def _add_page(writer, header, rows, title, page_no: int, pages: int) -> None:
+def _add_page(writer, header, rows, title, page_no: int, pages: int, widths=WIDTHS) -> None:
     resources = PdfResources()
     ops: list[bytes] = []
     y = PAGE_H - MARGIN
@@ -99,7 +101,7 @@ def _add_page(writer, header, rows, title, page_no: int, pages: int) -> None:
     heights = [_height(cells) for cells in table]
     # Per column: the lines of every cell, padded to the row's height, so rows align across columns.
     x = MARGIN
-    for col, width in enumerate(WIDTHS):
+    for col, width in enumerate(widths):
         lines: list[str] = []
         for cells in table[1:]:
             # Every row takes the same number of lines in every column, so the rows line up with the rules.
@@ -120,7 +122,7 @@ def _add_page(writer, header, rows, title, page_no: int, pages: int) -> None:
         edge -= h
         rule.append(b"%d %d m %d %d l S" % (MARGIN, edge, PAGE_W - MARGIN, edge))
     x = MARGIN
-    for width in (0, *WIDTHS):
+    for width in (0, *widths):
         x += width
         rule.append(b"%d %d m %d %d l S" % (x, y, x, bottom))
     footer, fh = _box(writer, resources, [f"Trang {page_no}/{pages}"], 120, "P")

@@ -23,10 +23,13 @@ from eoffice.incoming.models import (
     ExtensionRequest,
 )
 from eoffice.incoming.register_pdf import render_register_pdf
-from eoffice.incoming.registers import COLUMNS, build_register, cell_text, render_register_xlsx
+from eoffice.incoming.registers import (
+    ARRIVALS, COLUMNS, TRACKING, TRACKING_COLUMNS, build_register, cell_text, render_register_xlsx,
+)
 from eoffice.incoming.schemas import stamp_data
 from eoffice.registry.models import IN, RegistryBook
 from eoffice.registry.services import list_document_types
+from eoffice.web.transaction import writes_on_get
 
 bp = Blueprint("incoming", __name__, template_folder="templates", url_prefix="/incoming")
 
@@ -124,7 +127,10 @@ def intake():
             return redirect(url_for("incoming.show", doc_id=doc.id))
         flash(error.message, "error")
         return render_template("incoming/intake.html", form=form), error.status
-    return render_template("incoming/intake.html", form=form), 400 if request.method == "POST" else 200
+    if request.method == "POST":  # a missing or invalid field: the form comes back with each one marked
+        flash(_("Some fields are missing or too long."), "error")
+        return render_template("incoming/intake.html", form=form), 422
+    return render_template("incoming/intake.html", form=form)
 
 
 # -- the document page and its actions -----------------------------------------------------------------------------
@@ -164,9 +170,11 @@ def _page(doc, status: int = 200, **extra):
 
 @bp.get("/<int:doc_id>")
 @login_required
+@writes_on_get
 def show(doc_id: int):
     doc = access.get_visible(current_actor(), doc_id)
     services.mark_read(doc, actor=current_actor())
+    services.record_access(doc, "view", actor=current_actor(), data={"via": "web"})
     return _page(doc)
 
 
@@ -282,8 +290,11 @@ def complete(assignment_id: int):
 
 @bp.get("/<int:doc_id>/files/<int:file_id>")
 @login_required
+@writes_on_get
 def download(doc_id: int, file_id: int):
     found = access.get_visible_file(current_actor(), doc_id, file_id)
+    services.record_access(found.document, "download", actor=current_actor(),
+                           data={"via": "web", "file_id": found.id, "sha256": found.stored.sha256})
     return Response(found.stored.read(), mimetype=found.stored.content_type,
                     headers={"Content-Disposition": f'attachment; filename="incoming-{doc_id}-{found.id}.pdf"'})
 
@@ -299,16 +310,18 @@ def register_book():
     books = db.session.scalars(scoped(RegistryBook).where(RegistryBook.direction == IN)
                                .order_by(RegistryBook.secret, RegistryBook.name)).all()
     form.book_id.choices = [(b.id, b.name) for b in books]
+    kind = TRACKING if request.args.get("kind") == TRACKING else ARRIVALS
+    columns = TRACKING_COLUMNS if kind == TRACKING else COLUMNS
     if not books:
-        return render_template("incoming/register.html", form=form, register=None, columns=COLUMNS)
+        return render_template("incoming/register.html", form=form, register=None, columns=columns, kind=kind)
     book = get_scoped(RegistryBook, form.book_id.data or books[0].id)
     if book.direction != IN:
-        return render_template("incoming/register.html", form=form, register=None, columns=COLUMNS), 404
+        return render_template("incoming/register.html", form=form, register=None, columns=columns, kind=kind), 404
     if request.args and not form.validate():
-        return render_template("incoming/register.html", form=form, register=None, columns=COLUMNS), 422
+        return render_template("incoming/register.html", form=form, register=None, columns=columns, kind=kind), 422
     register = build_register(current_actor().agency, book, form.date_from.data or today.replace(day=1),
-                              form.date_to.data or today)
-    name = f"so-den-{register.date_from:%Y%m%d}-{register.date_to:%Y%m%d}"
+                              form.date_to.data or today, kind=kind)
+    name = f"{'theo-doi' if kind == TRACKING else 'so-den'}-{register.date_from:%Y%m%d}-{register.date_to:%Y%m%d}"
     fmt = request.args.get("format")
     if fmt == "pdf":
         return Response(render_register_pdf(register), mimetype="application/pdf",
@@ -317,5 +330,5 @@ def register_book():
         return Response(render_register_xlsx(register),
                         headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    return render_template("incoming/register.html", form=form, register=register, columns=COLUMNS,
-                           cell_text=cell_text, book=book)
+    return render_template("incoming/register.html", form=form, register=register, columns=columns,
+                           cell_text=cell_text, book=book, kind=kind)

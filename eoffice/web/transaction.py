@@ -12,12 +12,21 @@ from eoffice.core.db import sqlite_immediate
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+def writes_on_get(view):
+    """Mark a GET view that writes (an access-log entry, a read mark): on SQLite it must take the write lock at
+    BEGIN like any POST, or two such views at once could fail instead of waiting for each other."""
+    view.eoffice_writes_on_get = True
+    return view
+
+
 def init_app(app: Flask) -> None:
     from eoffice.extensions import db
 
     @app.before_request
     def _choose_lock_mode():
-        sqlite_immediate.set(request.method not in SAFE_METHODS)
+        view = app.view_functions.get(request.endpoint)
+        writes = request.method not in SAFE_METHODS or getattr(view, "eoffice_writes_on_get", False)
+        sqlite_immediate.set(writes)
 
     @app.after_request
     def _commit_or_roll_back(response):

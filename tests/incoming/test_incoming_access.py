@@ -105,3 +105,39 @@ def test_a_secret_document_is_not_visible_to_the_unit_of_its_assignee(client, ap
     headers = api_token("thanhtri-specialist")
     assert client.get(f"/api/v1/incoming/{docs['secret'].id}", headers=headers).status_code == 404
     assert client.get(f"/api/v1/incoming/{docs['to_vp'].id}", headers=headers).status_code == 200
+
+
+def test_every_view_and_download_is_logged(client, login, api_token, world, db_session):
+    """Each page view and file download, through the web and the API, is an audit entry with who, what and how;
+    the handling history is not flooded with them. A refused (404) attempt logs nothing."""
+    from sqlalchemy import select
+
+    from eoffice.audit.models import AuditEntry
+
+    doc = world.directed()
+    file_id = doc.files[0].id
+
+    def entries():
+        db_session.expire_all()
+        return [(e.action, e.actor_name, e.data) for e in db_session.scalars(select(AuditEntry).where(
+            AuditEntry.object_type == "incoming_document", AuditEntry.object_id == str(doc.id),
+            AuditEntry.action.in_(["incoming.view", "incoming.download"])).order_by(AuditEntry.id))]
+
+    trace_before = len(doc.trace)
+    login("thanhtri-specialist")
+    assert client.get(f"/incoming/{doc.id}").status_code == 200
+    assert client.get(f"/incoming/{doc.id}").status_code == 200
+    assert client.get(f"/incoming/{doc.id}/files/{file_id}").status_code == 200
+    headers = api_token("thanhtri-leader")
+    assert client.get(f"/api/v1/incoming/{doc.id}", headers=headers).status_code == 200
+    assert client.get(f"/api/v1/incoming/{doc.id}/files/{file_id}", headers=headers).status_code == 200
+    assert client.get(f"/api/v1/incoming/{doc.id}", headers=api_token("sonoivu-clerk")).status_code == 404
+    logged = entries()
+    assert [(a, who) for a, who, _data in logged] == [
+        ("incoming.view", "thanhtri-specialist"), ("incoming.view", "thanhtri-specialist"),
+        ("incoming.download", "thanhtri-specialist"), ("incoming.view", "thanhtri-leader"),
+        ("incoming.download", "thanhtri-leader")]
+    assert '"via": "web"' in logged[2][2] and f'"file_id": {file_id}' in logged[2][2]
+    assert '"via": "api"' in logged[4][2]
+    db_session.refresh(doc)
+    assert [t.action for t in doc.trace[trace_before:]] == ["read"]  # the first open only

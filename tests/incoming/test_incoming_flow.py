@@ -129,3 +129,36 @@ def test_receive_internal_delivers_to_the_units_inbox(app, demo, db_session, sam
         services.receive_internal(agency, subject="x", number=None, symbol="", issued_date=None, issuer_name="x",
                                   document_type_id=None, files=[("a.pdf", sample_pdf)], to_unit_ids=[other.id],
                                   to_user_ids=[], priority="0", actor=users["thanhtri-clerk"])
+
+
+def test_unit_flow_through_the_api(client, world, api_token, db_session):
+    """Leader → lead unit (Phòng Nội vụ) and co-handling unit (Phòng Tư pháp) → the unit's head hands it to the
+    specialist → the specialist completes → the document is completed with its full timeline."""
+    from eoffice.accounts import services as accounts
+    from support import PASSWORD
+
+    head = accounts.create_user(world.demo["thanhtri"], username="tt-nv-head", password=PASSWORD,
+                                full_name="Phan Thanh Hùng", unit_id=world.unit("thanhtri", "NV").id, roles=["leader"])
+    db_session.commit()
+    doc = world.register(world.receive())
+    leader = api_token("thanhtri-leader")
+    directed = client.post(f"/api/v1/incoming/{doc.id}/direct", headers=leader, json={
+        "opinion": "Phòng Nội vụ chủ trì", "lead": {"unit_id": world.unit("thanhtri", "NV").id},
+        "co": [{"unit_id": world.unit("thanhtri", "TP").id}]})
+    assert directed.status_code == 200, directed.get_json()
+    lead_id = directed.get_json()["assignments"][0]["id"]
+    handed = client.post(f"/api/v1/incoming/assignments/{lead_id}/reassign", headers=api_token("tt-nv-head"),
+                         json={"targets": [{"user_id": world.user("thanhtri-specialist").id}], "note": "Rà soát"})
+    assert handed.status_code == 200, handed.get_json()
+    child = [a for a in handed.get_json()["assignments"] if a.get("parent_id") == lead_id]
+    assert len(child) == 1
+    specialist = api_token("thanhtri-specialist")
+    done = client.post(f"/api/v1/incoming/assignments/{child[0]['id']}/complete", headers=specialist,
+                       json={"comment": "Đã rà soát xong"})
+    assert done.status_code == 200 and done.get_json()["state"] == "completed"
+    final = client.get(f"/api/v1/incoming/{doc.id}", headers=leader).get_json()
+    assert [t["action"] for t in final["trace"]] == ["receive", "register", "direct", "reassign", "complete"]
+    assert final["trace"][3]["actor_id"] == head.id and final["trace"][3]["comment"] == "Rà soát"
+    assert final["trace"][4]["data"]["parents_completed"] == [lead_id]
+    states = {a["id"]: a["state"] for a in final["assignments"]}
+    assert states[lead_id] == "done" and states[child[0]["id"]] == "done"

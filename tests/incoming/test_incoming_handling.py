@@ -194,3 +194,26 @@ def test_timeline_records_every_action_in_order_with_who_and_what(client, login,
     audit = world.db.query(AuditEntry).filter(AuditEntry.object_type == "incoming_document",
                                              AuditEntry.object_id == str(doc.id)).count()
     assert audit >= len(actions)
+
+
+def test_completion_of_handed_down_lead_work_completes_the_chain_and_the_document(world, tree):
+    """Leader → lead unit NV; a member hands it to sub-unit CC, whose member hands it to two people of MC and CC.
+    The document completes when the last of those finishes; the co-handling unit's work does not count."""
+    from eoffice.incoming import services
+
+    doc = world.directed(lead={"unit_id": tree["nv"].id}, co=[{"unit_id": tree["tp"].id}])
+    lead, co = doc.assignments
+    [to_cc] = services.reassign_assignment(lead, actor=world.user("thanhtri-specialist"),
+                                           targets=[{"unit_id": tree["cc"].id}])
+    to_mc, to_cc_member = services.reassign_assignment(
+        to_cc, actor=tree["member_cc"], targets=[{"user_id": tree["member_mc"].id},
+                                                 {"user_id": tree["member_cc"].id}])
+    services.complete_assignment(to_mc, actor=tree["member_mc"], comment="Phần của tôi xong")
+    assert to_cc.state != "done" and doc.state == "directed"
+    services.complete_assignment(to_cc_member, actor=tree["member_cc"], comment="Xong toàn bộ")
+    world.db.commit()
+    assert (to_cc.state, lead.state, doc.state) == ("done", "done", "completed")
+    assert co.state != "done"
+    last = doc.trace[-1]
+    assert last.action == "complete" and last.details["parents_completed"] == [to_cc.id, lead.id]
+    assert last.details["document_completed"] is True

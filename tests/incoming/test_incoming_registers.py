@@ -84,3 +84,50 @@ def test_register_through_the_api(client, api_token, world, registered):
     pdf = client.get(f"/api/v1/incoming/register?book_id={book}&from=2026-11-01&to=2026-11-30&format=pdf",
                      headers=headers)
     assert pdf.data.startswith(b"%PDF-")
+
+
+TRACKING = ["Số đến", "Tên loại, số, ký hiệu, ngày, tháng và tên cơ quan ban hành", "Đơn vị hoặc người nhận",
+            "Ý kiến phân phối, chỉ đạo", "Thời hạn giải quyết", "Tiến độ giải quyết", "Ghi chú"]
+
+
+def test_resolution_tracking_register_page_xlsx_pdf_and_api(client, login, api_token, world, registered, tmp_path):
+    from openpyxl import load_workbook
+
+    from eoffice.incoming import services
+
+    first, second = registered
+    first.assignments[0].deadline = date(2026, 11, 20)
+    services.complete_assignment(first.assignments[0], actor=world.user("thanhtri-specialist"))
+    world.db.commit()
+    login("thanhtri-clerk")
+    page = client.get(_url(world) + "&kind=tracking").get_data(as_text=True)
+    table = page[page.index('data-testid="register"'):]
+    assert 'data-kind="tracking"' in table
+    for heading in TRACKING:
+        assert heading in table, heading
+    assert "Công văn số 12/SNV-TCBC ngày 28/10/2026 của Sở Nội vụ tỉnh Sóc Trăng" in table
+    assert "Giao xử lý (Trần Văn Đức)" in table and "Đã giải quyết ngày" in table and "Chưa phân phối" in table
+    assert "Ngoài kỳ" not in table
+
+    response = client.get(_url(world, "xlsx") + "&kind=tracking")
+    assert response.status_code == 200 and "spreadsheetml" in response.mimetype
+    ws = load_workbook(io.BytesIO(response.data)).active
+    assert ws["A2"].value == "SỔ THEO DÕI GIẢI QUYẾT VĂN BẢN ĐẾN"
+    assert [c.value for c in ws[5]] == TRACKING
+    row = [c.value for c in ws[6]]
+    assert row[0] == "01" and row[2] == "Phòng Nội vụ" and row[3] == "Giao xử lý (Trần Văn Đức)"
+    assert row[4].date() == date(2026, 11, 20) and ws["E6"].number_format == "dd/mm/yyyy"
+    assert row[5].startswith("Đã giải quyết ngày") and row[6] == "Bản chính"
+    assert [c.value for c in ws[7]][:1] == ["02"] and ws["F7"].value == "Chưa phân phối" and ws.max_row == 7
+
+    pdf = client.get(_url(world, "pdf") + "&kind=tracking")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF-")
+    path = tmp_path / "theo-doi.pdf"
+    path.write_bytes(pdf.data)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "SỔ THEO DÕI GIẢI QUYẾT VĂN BẢN ĐẾN" in text and "Tiến độ giải quyết" in text
+
+    api = client.get(f"/api/v1/incoming/register?book_id={world.book('thanhtri').id}&from=2026-11-01&to=2026-11-30"
+                     "&kind=tracking", headers=api_token("thanhtri-clerk")).get_json()
+    assert api["kind"] == "tracking" and api["columns"] == TRACKING and [r[0] for r in api["rows"]] == ["01", "02"]

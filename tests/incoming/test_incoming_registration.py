@@ -99,3 +99,44 @@ def test_stamp_data_after_registration_and_direction(world):
     assert stamp["agency"] == "Ủy ban nhân dân huyện Thạnh Trị"
     assert (stamp["arrival_number"], stamp["arrival_date"], stamp["file_code"]) == ("01", "03/11/2026", "HS-05")
     assert stamp["transferred_to"] == "Phòng Nội vụ" and stamp["transferred_at"]
+
+
+@pytest.mark.parametrize("rule", ["document_identifier", "number_symbol_issuer"])
+def test_duplicate_warning_fires_for_each_rule_on_its_own(client, world, api_token, rule):
+    """Each rule alone is enough: the same identifier with every other field different, or the same number, symbol
+    and issuing agency with no identifier (or a different one)."""
+    from eoffice.incoming import services
+
+    first = world.register(world.receive(code_number="21", code_notation="QĐ-UBND", issuer_code="000.00.00.H55",
+                                         document_identifier="000.00.00.H55,2026/11/02,21/QĐ-UBND"))
+    if rule == "document_identifier":
+        same = world.receive(code_number="88", code_notation="TB-SNV", issuer_name="Sở Nội vụ", issuer_code="",
+                             document_identifier="000.00.00.H55,2026/11/02,21/QĐ-UBND")
+    else:
+        same = world.receive(code_number="21", code_notation="QĐ-UBND", issuer_code="000.00.00.H55",
+                             subject="Bản gửi lại qua đường bưu điện", document_identifier="")
+    assert [d.id for d in services.find_duplicates(same)] == [first.id]
+    with pytest.raises(Conflict) as conflict:
+        services.register_incoming(same, book=world.book("thanhtri"), actor=world.user("thanhtri-clerk"))
+    assert conflict.value.code == "duplicate"
+    assert [d["id"] for d in conflict.value.details["duplicates"]] == [first.id]
+    response = client.post(f"/api/v1/incoming/{same.id}/register", headers=api_token("thanhtri-clerk"),
+                           json={"book_id": world.book("thanhtri").id})
+    assert response.status_code == 409 and response.get_json()["error"]["code"] == "duplicate"
+    assert world.register(same, duplicate_reason="Đã đối chiếu").arrival_number == 2
+
+
+def test_near_misses_are_not_duplicates(world):
+    """Another identifier, another number, another symbol or another issuer: no warning."""
+    from eoffice.incoming import services
+
+    world.register(world.receive(code_number="31", code_notation="QĐ-UBND", issuer_code="000.00.00.H55",
+                                 document_identifier="000.00.00.H55,2026/11/02,31/QĐ-UBND"))
+    for n, fields in enumerate(({"code_number": "32"}, {"code_notation": "KH-UBND"}, {"issuer_code": "000.00.00.H56"})):
+        values = {"code_number": "31", "code_notation": "QĐ-UBND", "issuer_code": "000.00.00.H55",
+                  "document_identifier": f"000.00.00.H55,2026/11/02,9{n}/QĐ-UBND", **fields}
+        assert services.find_duplicates(world.receive(**values)) == [], fields
+    # A returned document does not count.
+    returned = world.receive(code_number="41", code_notation="TB-UBND")
+    services.return_incoming(returned, reason="Gửi nhầm", actor=world.user("thanhtri-clerk"))
+    assert services.find_duplicates(world.receive(code_number="41", code_notation="TB-UBND")) == []

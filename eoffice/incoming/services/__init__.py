@@ -12,3 +12,4 @@ from eoffice.incoming.services.intake import (  # noqa: F401
 from eoffice.incoming.services.reminders import (  # noqa: F401
     mark_notifications_read, remind_deadlines, working_days_between,
 )
+from eoffice.incoming.services.trace import record_access, record_action  # noqa: F401

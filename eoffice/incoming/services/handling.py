@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from eoffice.accounts.models import Unit, User
 from eoffice.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -219,12 +220,28 @@ def complete_assignment(assignment: Assignment, *, actor, comment: str = "", fil
     if not access.can_handle(actor, assignment):
         raise Forbidden(_("You cannot complete this work."))
     names = _store_results(doc, assignment, files, actor)
-    assignment.state, assignment.done_at = DONE, utcnow()
-    assignment.read_at = assignment.read_at or assignment.done_at
-    completes = assignment.role == LEAD and assignment.parent_id is None
+    now = utcnow()
+    assignment.state, assignment.done_at = DONE, now
+    assignment.read_at = assignment.read_at or now
+    # A handed-down piece of work finishes its parent once every child of the parent with the same role is
+    # done, up the chain: the specialist a unit head gave the lead to completes the unit's lead, and so the
+    # document.
+    finished, current = [], assignment
+    while current.parent_id is not None:
+        parent = current.parent
+        siblings = db.session.scalars(select(Assignment).where(Assignment.parent_id == parent.id,
+                                                               Assignment.role == parent.role)).all()
+        if parent.state == DONE or any(a.state != DONE for a in siblings):
+            break
+        parent.state, parent.done_at = DONE, now
+        parent.read_at = parent.read_at or now
+        finished.append(parent.id)
+        current = parent
+    completes = current.role == LEAD and current.parent_id is None and current.state == DONE
     if completes:
-        doc.state, doc.completed_at = COMPLETED, utcnow()
+        doc.state, doc.completed_at = COMPLETED, now
     db.session.flush()
     record_action(doc, "complete", actor=actor, comment=(comment or "").strip(), data={
-        "assignment_id": assignment.id, "role": assignment.role, "files": names, "document_completed": completes})
+        "assignment_id": assignment.id, "role": assignment.role, "files": names, "document_completed": completes,
+        "parents_completed": finished})
     return assignment

@@ -87,11 +87,16 @@ def create_incoming(agency, *, actor, files: list[tuple[str, bytes]], source: st
     document are verified (in a separate process) and the report kept with it; an invalid or missing signature
     does not stop the intake, it is shown on the document and recorded in the history.
     """
+    try:
+        cleaned = _clean_fields(fields)
+    except ValidationFailed as exc:
+        if not files:  # name every missing input at once, the file among them
+            exc.details["fields"] = ["file", *exc.details.get("fields", [])]
+        raise
     if not files:
-        raise ValidationFailed(_("Choose a PDF file."), code="file_required")
+        raise ValidationFailed(_("Choose a PDF file."), code="file_required", details={"fields": ["file"]})
     for name, data in files:
         check_upload(name, data)
-    cleaned = _clean_fields(fields)
     report = verify_document(files[0][1], agency.id, own_flow=own_flow).to_dict()
     doc = IncomingDocument(agency_id=agency.id, state=RECEIVED, source=source, electronic=bool(electronic),
                            verification=json.dumps(report, ensure_ascii=False),

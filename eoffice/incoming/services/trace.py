@@ -18,3 +18,9 @@ def record_action(doc: IncomingDocument, action: str, *, actor, comment: str = "
     db.session.flush()
     signals.incoming_changed.send(doc, actor=actor, action=action, data=data or {})
     return entry
+
+
+def record_access(doc: IncomingDocument, action: str, *, actor, data: dict | None = None) -> None:
+    """Log a view of `doc` or a download of one of its files (`view`, `download`) in the audit chain only: the
+    handling history keeps the work done, the audit log keeps who looked at what and when."""
+    signals.incoming_changed.send(doc, actor=actor, action=action, data=data or {})
