@@ -106,6 +106,15 @@ def incoming_return(doc_id: int):
     return _show(doc)
 
 
+@bp.post("/incoming/<int:doc_id>/recall")
+@require_roles(CLERK)
+def incoming_recall(doc_id: int):
+    """Carry out the issuer's recall order (`reason`): files removed, history kept, out of every list."""
+    doc = access.get_visible(current_actor(), doc_id)
+    services.recall_incoming(doc, reason=str(json_body().get("reason") or ""), actor=current_actor())
+    return _show(doc)
+
+
 @bp.post("/incoming/<int:doc_id>/direct")
 @require_roles(LEADER)
 def incoming_direct(doc_id: int):

@@ -130,6 +130,8 @@ PATHS.update({
         "Register with the next arrival number (clerk); 409 `duplicate` unless `duplicate_reason`", tag="incoming",
         body=_obj(book_id="integer", arrival_date="string", presented_to_id="integer", file_code="string",
                   duplicate_reason="string"))},
+    "/incoming/{doc_id}/recall": {"post": _op("Carry out a recall order (clerk; `reason`): files removed, history "
+                                               "kept", body=_obj(reason="string"), tag="incoming")},
     "/incoming/{doc_id}/return": {"post": _op("Return to the sender with a reason (clerk)", tag="incoming",
                                               body=_obj(reason="string"))},
     "/incoming/{doc_id}/direct": {"post": _op("Direct: opinion, lead, co-handling, for information (leader)",

@@ -37,3 +37,16 @@ def sweep_jobs():
         run.status, run.error, run.finished_at = FAILED, "the worker stopped while running this job", now
         dead.append(run.id)
     return {"requeued": requeued, "dead": dead}
+
+
+@jobs.task("files.delete_unreferenced")
+def delete_unreferenced_files(digests: list[str]) -> dict:
+    """Remove from the store the files no StoredFile row names any more (content-addressed: bytes are shared)."""
+    from eoffice.core.files import StoredFile
+    from eoffice.core.storage import get_store
+
+    still = set(db.session.scalars(select(StoredFile.sha256).where(StoredFile.sha256.in_(digests))))
+    gone = [digest for digest in digests if digest not in still]
+    for digest in gone:
+        get_store().delete(digest)
+    return {"deleted": gone, "kept": sorted(still)}

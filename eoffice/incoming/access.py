@@ -27,7 +27,8 @@ from eoffice.core.errors import NotFound
 from eoffice.core.permissions import CLERK, LEADER
 from eoffice.core.tenancy import scoped
 from eoffice.extensions import db
-from eoffice.incoming.models import COMPLETED, DIRECTED, DONE, REGISTERED, RETURNED, Assignment, IncomingDocument
+from eoffice.incoming.models import (COMPLETED, DIRECTED, DONE, RECALLED, REGISTERED, RETURNED, Assignment,
+                                     IncomingDocument)
 
 
 def visible_documents(actor):
@@ -39,6 +40,8 @@ def visible_documents(actor):
     named = exists().where(Assignment.document_id == doc.id, Assignment.user_id == actor.id)
     via_unit = (exists().where(Assignment.document_id == doc.id, Assignment.unit_id == actor.unit_id)
                 if actor.unit_id else false())
+    # A recalled document stays only with the clerks, as the trail of the recall.
+    query = query.where(doc.state != RECALLED)
     rules = [named, and_(doc.secrecy == 0, via_unit)]
     if actor.has_role(LEADER):
         rules += [doc.directed_by_id == actor.id, doc.presented_to_id == actor.id,

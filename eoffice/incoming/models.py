@@ -18,11 +18,13 @@ from eoffice.core.db import AgencyOwnedMixin, Base, TimestampMixin, UTCDateTime
 from eoffice.core.time import utcnow
 
 # Document states: received (waiting for the clerk) → registered (waiting for a leader) → directed → completed;
-# received or registered → returned (sent back to the sender with a reason).
+# received or registered → returned (sent back to the sender with a reason); any state → recalled (on the issuer's
+# recall order: the content is removed, the metadata and the history stay).
 RECEIVED, REGISTERED, DIRECTED, COMPLETED, RETURNED = "received", "registered", "directed", "completed", "returned"
-DOCUMENT_STATES = (RECEIVED, REGISTERED, DIRECTED, COMPLETED, RETURNED)
+RECALLED = "recalled"
+DOCUMENT_STATES = (RECEIVED, REGISTERED, DIRECTED, COMPLETED, RETURNED, RECALLED)
 STATE_LABELS = {RECEIVED: _l("Received"), REGISTERED: _l("Registered"), DIRECTED: _l("Directed"),
-                COMPLETED: _l("Completed"), RETURNED: _l("Returned")}
+                COMPLETED: _l("Completed"), RETURNED: _l("Returned"), RECALLED: _l("Recalled")}
 
 # Urgency as edXML Priority (0 normal … 3 Hỏa tốc): a larger number sorts first.
 URGENCY_LABELS = {0: _l("Normal"), 1: _l("Urgent"), 2: _l("Very urgent"), 3: _l("Express")}
@@ -300,4 +302,4 @@ TRACE_LABELS = {"receive": _l("Received"), "register": _l("Registered"), "return
                 "direct": _l("Directed"), "reassign": _l("Handed down"), "forward": _l("Forwarded for information"),
                 "comment": _l("Commented"), "read": _l("Read"), "extension_request": _l("Asked for more time"),
                 "extension_approve": _l("Approved more time"), "extension_refuse": _l("Refused more time"),
-                "complete": _l("Completed")}
+                "complete": _l("Completed"), "recall": _l("Recalled by its issuer")}

@@ -214,6 +214,16 @@ def return_(doc_id: int):
                 _("The document was returned to its sender."))
 
 
+@bp.post("/<int:doc_id>/recall")
+@login_required
+@require_roles(CLERK)
+def recall(doc_id: int):
+    doc = access.get_visible(current_actor(), doc_id)
+    form = ReturnForm()
+    return _act(doc, lambda: services.recall_incoming(doc, reason=form.reason.data or "", actor=current_actor()),
+                _("The document was recalled: its files were removed and its history kept."))
+
+
 @bp.post("/<int:doc_id>/direct")
 @login_required
 @require_roles(LEADER)

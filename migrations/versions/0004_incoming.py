@@ -57,7 +57,7 @@ def upgrade():
     sa.Column('agency_id', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.CheckConstraint("state IN ('received', 'registered', 'directed', 'completed', 'returned')", name=op.f('ck_incoming_document_state')),
+    sa.CheckConstraint("state IN ('received', 'registered', 'directed', 'completed', 'returned', 'recalled')", name=op.f('ck_incoming_document_state')),
     sa.CheckConstraint('secrecy BETWEEN 0 AND 3', name=op.f('ck_incoming_document_secrecy')),
     sa.CheckConstraint('urgency BETWEEN 0 AND 3', name=op.f('ck_incoming_document_urgency')),
     sa.ForeignKeyConstraint(['agency_id'], ['agency.id'], name=op.f('fk_incoming_document_agency_id_agency'), ondelete='RESTRICT'),

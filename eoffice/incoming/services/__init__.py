@@ -7,6 +7,7 @@ from eoffice.incoming.services.handling import (  # noqa: F401
     reassign_assignment, request_extension,
 )
 from eoffice.incoming.services.intake import (  # noqa: F401
+    recall_incoming,
     check_upload, create_incoming, find_duplicates, receive_internal, register_incoming, return_incoming,
 )
 from eoffice.incoming.services.reminders import (  # noqa: F401

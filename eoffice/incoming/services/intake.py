@@ -243,3 +243,31 @@ def return_incoming(doc: IncomingDocument, *, reason: str, actor) -> IncomingDoc
     db.session.flush()
     record_action(doc, "return", actor=actor, comment=doc.return_reason)
     return doc
+
+
+def recall_incoming(doc: IncomingDocument, *, reason: str, actor) -> IncomingDocument:
+    """Carry out the issuer's recall order (Decree 30, Phụ lục VI): the document leaves every list and inbox,
+    its files are removed, and its metadata and whole history stay with the reason, as the trail of the recall."""
+    from eoffice.extensions import jobs
+    from eoffice.incoming.models import RECALLED, IncomingFile
+
+    if doc.state == RECALLED:
+        raise Conflict(_("This document was already recalled."), code="wrong_state")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("Give the reason (the recall order) for recalling the document."),
+                               details={"fields": ["reason"]})
+    removed = []
+    for row in db.session.scalars(select(IncomingFile).where(IncomingFile.document_id == doc.id)).all():
+        stored = row.stored
+        removed.append({"name": stored.name, "sha256": stored.sha256})
+        db.session.delete(row)
+        db.session.flush()
+        db.session.delete(stored)
+    doc.state = RECALLED
+    db.session.flush()
+    record_action(doc, "recall", actor=actor, comment=reason[:2000], data={"removed_files": removed})
+    if removed:
+        # The bytes go after the commit, by a job that first checks no other record still names them.
+        jobs.enqueue("files.delete_unreferenced", sorted({f["sha256"] for f in removed}))
+    return doc
