@@ -3,11 +3,12 @@ consecutive and unique arrival numbers (the pattern of tests/registry/test_numbe
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 
 import pytest
 from sqlalchemy import delete, select
+
+from support import run_at_once
 
 COUNT = 30
 
@@ -67,29 +68,17 @@ def _register_concurrently(app, book_id: int, doc_ids: list[int]) -> list[int]:
     from eoffice.incoming.models import IncomingDocument
     from eoffice.registry.models import RegistryBook
 
-    barrier = threading.Barrier(len(doc_ids))
-    numbers, errors = [], []
+    def register(doc_id, start):
+        with app.app_context():
+            doc = db.session.get(IncomingDocument, doc_id)
+            book = db.session.get(RegistryBook, book_id)
+            db.session.commit()
+            start()
+            services.register_incoming(doc, book=book, actor=None)
+            db.session.commit()
+            return doc.arrival_number
 
-    def worker(doc_id):
-        try:
-            with app.app_context():
-                doc = db.session.get(IncomingDocument, doc_id)
-                book = db.session.get(RegistryBook, book_id)
-                db.session.commit()
-                barrier.wait(timeout=30)
-                services.register_incoming(doc, book=book, actor=None)
-                db.session.commit()
-                numbers.append(doc.arrival_number)
-        except Exception as exc:  # collected and asserted below
-            errors.append(repr(exc))
-
-    threads = [threading.Thread(target=worker, args=(doc_id,)) for doc_id in doc_ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors
-    return numbers
+    return run_at_once(register, doc_ids)
 
 
 @pytest.mark.postgresql

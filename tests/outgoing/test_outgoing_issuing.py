@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import delete, select
 
-from support import PASSWORD
+from support import PASSWORD, run_at_once
 
 
 
@@ -154,29 +152,16 @@ def test_twenty_concurrent_issue_requests(app, committed_documents):
     doc_ids = committed_documents["doc_ids"]
     # Every document once, and five of them a second time at the same moment (a double click).
     targets = doc_ids + doc_ids[:5]
-    barrier = threading.Barrier(len(targets))
-    results, errors = [], []
 
-    def worker(doc_id):
-        try:
-            local = app.test_client()
-            barrier.wait(timeout=30)
-            response = local.post(f"/api/v1/outgoing/{doc_id}/issue", headers=headers,
-                                  json={"book_id": committed_documents["book_id"], "pin": PASSWORD})
-            body = response.get_json()
-            if response.status_code != 200:
-                errors.append(body)
-            else:
-                results.append((doc_id, body["number"]))
-        except Exception as exc:  # collected and asserted below
-            errors.append(repr(exc))
+    def issue(doc_id, start):
+        local = app.test_client()
+        start()
+        response = local.post(f"/api/v1/outgoing/{doc_id}/issue", headers=headers,
+                              json={"book_id": committed_documents["book_id"], "pin": PASSWORD})
+        assert response.status_code == 200, response.get_json()
+        return doc_id, response.get_json()["number"]
 
-    threads = [threading.Thread(target=worker, args=(doc_id,)) for doc_id in targets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=180)
-    assert not errors, errors
+    results = run_at_once(issue, targets)
     numbers = dict(results)
     assert sorted(numbers.values()) == list(range(1, 21))  # consecutive, no gap, no repeat
     assert all(numbers[doc_id] == number for doc_id, number in results)  # a double click answered the same

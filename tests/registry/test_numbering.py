@@ -1,9 +1,8 @@
-import threading
-
 import pytest
 from sqlalchemy import delete, select
 
 from eoffice.core.errors import Conflict, ValidationFailed
+from support import run_at_once
 
 
 def _doc_type(db_session, code):
@@ -158,27 +157,16 @@ def _allocate_concurrently(app, book_id: int, count: int) -> list[int]:
     from eoffice.registry.models import RegistryBook
     from eoffice.registry.services import allocate_number
 
-    barrier = threading.Barrier(count)
-    numbers, errors = [], []
+    def allocate(_item, start):
+        with app.app_context():
+            book = db.session.get(RegistryBook, book_id)
+            db.session.commit()
+            start()
+            number = allocate_number(book, year=2026, reference="race").number
+            db.session.commit()
+            return number
 
-    def worker():
-        try:
-            with app.app_context():
-                book = db.session.get(RegistryBook, book_id)
-                db.session.commit()
-                barrier.wait(timeout=30)
-                numbers.append(allocate_number(book, year=2026, reference="race").number)
-                db.session.commit()
-        except Exception as exc:  # collected and asserted below
-            errors.append(repr(exc))
-
-    threads = [threading.Thread(target=worker) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors
-    return numbers
+    return run_at_once(allocate, range(count))
 
 
 @pytest.mark.postgresql
