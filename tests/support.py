@@ -28,3 +28,17 @@ def run_at_once(work, items, timeout: float = 180) -> list:
         thread.join(timeout=timeout)
     assert not errors, errors
     return results
+
+
+def day(offset: int = 0):
+    """Today in Vietnam moved by `offset` days: tests compute their dates so that none expires with the calendar."""
+    from datetime import timedelta
+
+    from eoffice.core.time import local_today
+
+    return local_today() + timedelta(days=offset)
+
+
+def iso_day(offset: int = 0) -> str:
+    """`day(offset)` as yyyy-mm-dd, the form the API and the date inputs take."""
+    return day(offset).isoformat()

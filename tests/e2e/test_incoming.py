@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from eoffice.signing.samples import make_sample_pdf
+from support import iso_day
 
 pytestmark = pytest.mark.e2e
 
@@ -51,7 +52,7 @@ def test_clerk_registers_leader_directs_specialist_completes(new_page, login_as,
     direct.get_by_label("Ý kiến chỉ đạo").fill("Giao đồng chí Tuấn chủ trì, báo cáo trước hạn")
     lead = direct.get_by_label("Chủ trì (một đơn vị hoặc một cá nhân)")
     lead.select_option(lead.locator("option", has_text="Lê Minh Tuấn").get_attribute("value"))
-    direct.get_by_label("Hạn xử lý của đơn vị chủ trì").fill("2026-12-31")
+    direct.get_by_label("Hạn xử lý của đơn vị chủ trì").fill(iso_day(23))
     with leader.expect_navigation():
         direct.get_by_role("button", name="Chỉ đạo").click()
     expect(leader.get_by_test_id("opinion")).to_contain_text("Giao đồng chí Tuấn chủ trì")
@@ -141,7 +142,7 @@ def test_lead_unit_head_hands_down_to_a_specialist_who_completes(new_page, login
     direct = leader.get_by_test_id("direct-form")
     direct.get_by_label("Ý kiến chỉ đạo").fill("Phòng Nội vụ chủ trì, Phòng Tư pháp phối hợp")
     direct.get_by_label("Chủ trì (một đơn vị hoặc một cá nhân)").select_option(label="Phòng Nội vụ")
-    direct.get_by_label("Hạn xử lý của đơn vị chủ trì").fill("2027-01-29")
+    direct.get_by_label("Hạn xử lý của đơn vị chủ trì").fill(iso_day(52))
     direct.get_by_label("Phối hợp", exact=True).select_option(label="Phòng Tư pháp")
     with leader.expect_navigation():
         direct.get_by_role("button", name="Chỉ đạo").click()

@@ -2,11 +2,11 @@
 delivery hook used by outgoing documents."""
 
 import io
-from datetime import date
 
 from sqlalchemy import select
 
 from incoming.conftest import upload
+from support import day, iso_day
 
 
 def test_whole_flow_through_the_api(client, demo, api_token, sample_pdf, db_session, fast_verify):
@@ -19,21 +19,21 @@ def test_whole_flow_through_the_api(client, demo, api_token, sample_pdf, db_sess
                                                          RegistryBook.name == "Sổ văn bản đến")).one()
     unit_tp = db_session.scalars(select(Unit).where(Unit.agency_id == demo["thanhtri"].id,
                                                     Unit.abbreviation == "TP")).one()
-    created = upload(client, clerk, sample_pdf, urgency="1", due_date="2026-12-15")
+    created = upload(client, clerk, sample_pdf, urgency="1", due_date=iso_day(7))
     assert created.status_code == 201
     doc_id = created.get_json()["id"]
     registered = client.post(f"/api/v1/incoming/{doc_id}/register", headers=clerk,
-                             json={"book_id": book.id, "arrival_date": "2026-11-23", "file_code": "HS-01"})
+                             json={"book_id": book.id, "arrival_date": iso_day(-1), "file_code": "HS-01"})
     assert registered.status_code == 200 and registered.get_json()["stamp"]["arrival_number"] == "01"
     waiting = client.get("/api/v1/incoming?view=to_direct", headers=leader).get_json()["items"]
     assert [d["id"] for d in waiting] == [doc_id]
     directed = client.post(f"/api/v1/incoming/{doc_id}/direct", headers=leader, json={
         "opinion": "Giao chuyên viên Phòng Nội vụ chủ trì",
-        "lead": {"user_id": users["thanhtri-specialist"].id, "deadline": "2026-12-10"},
+        "lead": {"user_id": users["thanhtri-specialist"].id, "deadline": iso_day(2)},
         "co": [{"unit_id": unit_tp.id}], "info": [{"user_id": users["thanhtri-admin"].id}]})
     assert directed.status_code == 200, directed.get_json()
     body = directed.get_json()
-    assert [(a["role"], a["deadline"]) for a in body["assignments"]] == [("lead", "2026-12-10"), ("co", "2026-12-15"),
+    assert [(a["role"], a["deadline"]) for a in body["assignments"]] == [("lead", iso_day(2)), ("co", iso_day(7)),
                                                                          ("info", None)]
     inbox = client.get("/api/v1/incoming?view=inbox", headers=specialist).get_json()["items"]
     assert [(i["id"], i["assignment"]["state"]) for i in inbox] == [(doc_id, "new")]
@@ -72,11 +72,11 @@ def test_whole_flow_through_the_web_pages(client, login, demo, sample_pdf, db_se
     response = client.post("/incoming/new", data={
         "file": (io.BytesIO(sample_pdf), "cong-van.pdf"), "issuer_name": "Sở Tư pháp tỉnh Sóc Trăng",
         "subject": "Về việc rà soát văn bản quy phạm pháp luật", "code_number": "21", "code_notation": "STP-VB",
-        "urgency": "3", "secrecy": "0", "document_type_id": "0", "language": "vi", "due_date": "2026-12-04"},
+        "urgency": "3", "secrecy": "0", "document_type_id": "0", "language": "vi", "due_date": iso_day(5)},
         content_type="multipart/form-data")
     assert response.status_code == 302
     doc = db_session.scalars(select(IncomingDocument)).one()
-    registered = client.post(f"/incoming/{doc.id}/register", data={"book_id": book.id, "arrival_date": "2026-11-23",
+    registered = client.post(f"/incoming/{doc.id}/register", data={"book_id": book.id, "arrival_date": iso_day(-1),
                                                                   "presented_to_id": "0", "file_code": ""})
     assert registered.status_code == 302
     page = client.get(f"/incoming/{doc.id}").get_data(as_text=True)
@@ -85,7 +85,7 @@ def test_whole_flow_through_the_web_pages(client, login, demo, sample_pdf, db_se
     assert "Chờ chỉ đạo" in client.get("/").get_data(as_text=True)
     assert "Về việc rà soát văn bản" in client.get("/incoming/to-direct").get_data(as_text=True)
     directed = client.post(f"/incoming/{doc.id}/direct", data={
-        "opinion": "Giao Phòng Nội vụ", "lead": f"user:{users['thanhtri-specialist'].id}", "lead_deadline": "2026-12-01"})
+        "opinion": "Giao Phòng Nội vụ", "lead": f"user:{users['thanhtri-specialist'].id}", "lead_deadline": iso_day(3)})
     assert directed.status_code == 302
     login("thanhtri-specialist")
     inbox = client.get("/incoming/inbox").get_data(as_text=True)
@@ -110,7 +110,7 @@ def test_receive_internal_delivers_to_the_units_inbox(app, demo, db_session, sam
     units = {u.abbreviation: u for u in db_session.scalars(select(Unit).where(Unit.agency_id == agency.id))}
     users = {u.username: u for u in db_session.scalars(select(User))}
     doc = services.receive_internal(agency, subject="Về việc tổ chức hội nghị tổng kết", number=5,
-                                    symbol="05/UBND-VP", issued_date=date(2026, 11, 20), issuer_name=agency.name,
+                                    symbol="05/UBND-VP", issued_date=day(-1), issuer_name=agency.name,
                                     document_type_id=None, files=[("hoi-nghi.pdf", sample_pdf)],
                                     to_unit_ids=[units["NV"].id], to_user_ids=[users["thanhtri-leader"].id],
                                     priority="urgent", actor=users["thanhtri-clerk"])

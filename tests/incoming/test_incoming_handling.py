@@ -1,12 +1,12 @@
 """Direction, re-assignment inside units at any depth, the inbox and its states, extension requests, completion
 by the lead, and the handling history (TraceHeaderList)."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from eoffice.core.errors import Forbidden, ValidationFailed
-from support import PASSWORD
+from support import PASSWORD, day, iso_day
 
 
 @pytest.fixture
@@ -31,12 +31,12 @@ def tree(world, db_session):
 
 
 def test_direction_creates_lead_co_and_info_with_deadlines(world):
-    doc = world.register(world.receive(due_date=date(2026, 12, 1)))
-    world.direct(doc, lead={"unit_id": world.unit("thanhtri", "NV").id, "deadline": date(2026, 11, 25)},
+    doc = world.register(world.receive(due_date=day(20)))
+    world.direct(doc, lead={"unit_id": world.unit("thanhtri", "NV").id, "deadline": day(14)},
                  co=[{"unit_id": world.unit("thanhtri", "TP").id}], info=[{"user_id": world.user("thanhtri-admin").id}],
                  opinion="Phòng Nội vụ chủ trì, tham mưu trả lời")
     roles = [(a.role, a.target_name, a.deadline) for a in doc.assignments]
-    assert roles == [("lead", "Phòng Nội vụ", date(2026, 11, 25)), ("co", "Phòng Tư pháp", date(2026, 12, 1)),
+    assert roles == [("lead", "Phòng Nội vụ", day(14)), ("co", "Phòng Tư pháp", day(20)),
                      ("info", "Lâm Quốc Huy", None)]
     assert doc.state == "directed" and doc.directed_by.username == "thanhtri-leader"
     assert doc.direction_opinion == "Phòng Nội vụ chủ trì, tham mưu trả lời"
@@ -59,7 +59,7 @@ def test_only_a_leader_directs_and_a_secret_document_goes_to_people_only(world):
 def test_reassignment_goes_down_the_unit_tree_at_any_depth_and_never_outside(world, tree):
     from eoffice.incoming import services
 
-    doc = world.directed(lead={"unit_id": tree["nv"].id, "deadline": date(2026, 11, 30)})
+    doc = world.directed(lead={"unit_id": tree["nv"].id, "deadline": day(20)})
     lead = doc.assignments[0]
     # A member of the lead unit (the specialist of Phòng Nội vụ) hands it to the sub-unit…
     [to_cc] = services.reassign_assignment(lead, actor=world.user("thanhtri-specialist"),
@@ -67,10 +67,10 @@ def test_reassignment_goes_down_the_unit_tree_at_any_depth_and_never_outside(wor
     # …a member of the sub-unit hands it one level further down, to a person of the sub-sub-unit.
     [to_person] = services.reassign_assignment(to_cc, actor=tree["member_cc"],
                                                targets=[{"user_id": tree["member_mc"].id,
-                                                         "deadline": date(2026, 11, 28)}])
+                                                         "deadline": day(18)}])
     assert (to_person.parent_id, to_cc.parent_id) == (to_cc.id, lead.id)
-    assert to_person.role == "lead" and to_person.deadline == date(2026, 11, 28)
-    assert to_cc.deadline == date(2026, 11, 30)  # inherited
+    assert to_person.role == "lead" and to_person.deadline == day(18)
+    assert to_cc.deadline == day(20)  # inherited
     # Outside the unit: refused, and nothing of the refused call stays.
     with pytest.raises(Forbidden):
         services.reassign_assignment(to_cc, actor=tree["member_cc"], targets=[{"unit_id": tree["tp"].id}])
@@ -80,7 +80,7 @@ def test_reassignment_goes_down_the_unit_tree_at_any_depth_and_never_outside(wor
     # A later deadline than one's own: refused.
     with pytest.raises(ValidationFailed):
         services.reassign_assignment(to_cc, actor=tree["member_cc"],
-                                     targets=[{"user_id": tree["member_mc"].id, "deadline": date(2026, 12, 31)}])
+                                     targets=[{"user_id": tree["member_mc"].id, "deadline": day(40)}])
 
 
 def test_reassignment_through_the_web_page_and_refusal_rolls_back(client, login, world, tree, db_session):
@@ -131,21 +131,21 @@ def test_inbox_states_new_read_in_progress_done_and_overdue(client, login, world
 
 
 def test_extension_request_is_approved_by_the_directing_leader_only(client, api_token, world):
-    doc = world.directed(lead={"user_id": world.user("thanhtri-specialist").id, "deadline": date(2026, 11, 20)})
+    doc = world.directed(lead={"user_id": world.user("thanhtri-specialist").id, "deadline": day(10)})
     assignment = doc.assignments[0]
     specialist = api_token("thanhtri-specialist")
     too_early = client.post(f"/api/v1/incoming/assignments/{assignment.id}/extensions", headers=specialist,
-                            json={"deadline": "2026-11-19", "reason": "x"})
+                            json={"deadline": iso_day(9), "reason": "x"})
     assert too_early.status_code == 422
     asked = client.post(f"/api/v1/incoming/assignments/{assignment.id}/extensions", headers=specialist,
-                        json={"deadline": "2026-11-27", "reason": "Chờ số liệu của xã"})
+                        json={"deadline": iso_day(17), "reason": "Chờ số liệu của xã"})
     assert asked.status_code == 201
     request_id = asked.get_json()["id"]
     assert client.post(f"/api/v1/incoming/extensions/{request_id}/approve", headers=specialist).status_code == 403
     approved = client.post(f"/api/v1/incoming/extensions/{request_id}/approve", headers=api_token("thanhtri-leader"))
     assert approved.status_code == 200 and approved.get_json()["state"] == "approved"
     body = client.get(f"/api/v1/incoming/{doc.id}", headers=specialist).get_json()
-    assert body["assignments"][0]["deadline"] == "2026-11-27"
+    assert body["assignments"][0]["deadline"] == iso_day(17)
     assert [t["action"] for t in body["trace"]][-2:] == ["extension_request", "extension_approve"]
     again = client.post(f"/api/v1/incoming/extensions/{request_id}/refuse", headers=api_token("thanhtri-leader"))
     assert again.status_code == 409
