@@ -84,6 +84,11 @@ class Config:
     TSA_URL = ""
     SIGNING_LEVEL = "B-T"
     SIGNING_ALLOW_DOWNGRADE = False
+    #: Remote signing services the server may call (comma-separated URL prefixes, e.g.
+    #: `https://ky.example.gov.vn/api`): a remote key can be registered, and used, only at an address under one of
+    #: them (same scheme and host:port, path under the prefix's). Empty allows none, so the server never fetches an
+    #: address a user typed (SSRF).
+    REMOTE_SIGNING_ALLOWED_URLS = ()
     #: Wrong PINs before a signing credential locks, and for how long.
     PIN_MAX_FAILURES = 5
     PIN_LOCKOUT_MINUTES = 15

@@ -64,7 +64,8 @@ PATHS = {
     "/signatures/sign": {"post": _op("Sign one or several PDFs (multipart `file`…, `pin`, optional `seal`, "
                                      "`visible`) → application/pdf or application/zip", tag="signing")},
     "/signing/credential": {"get": _op("The caller's signing key", tag="signing")},
-    "/signing/credential/remote": {"post": _op("Sign through a remote signing service (url, key_id, token)",
+    "/signing/credential/remote": {"post": _op("Admin: a user's key at a remote signing service (url under "
+                                               "REMOTE_SIGNING_ALLOWED_URLS, key_id, token, user_id or username)",
                                                body=JSON_OBJECT, ok=201, tag="signing")},
     "/signing/trust-anchors": {"get": _op("Trusted roots of the agency (admin)", tag="signing"),
                                "post": _op("Add trusted roots (multipart `file`, PEM or DER; admin)", ok=201,

@@ -4,7 +4,7 @@ from flask import Response, jsonify, request
 from flask_babel import gettext as _
 
 from eoffice.api import bp, json_body
-from eoffice.core.errors import ValidationFailed
+from eoffice.core.errors import NotFound, ValidationFailed
 from eoffice.core.permissions import ADMIN, require_roles
 from eoffice.core.tenancy import current_actor, get_scoped, scoped
 from eoffice.core.time import utcnow
@@ -59,16 +59,36 @@ def signing_credential():
 
 
 @bp.post("/signing/credential/remote")
+@require_roles(ADMIN)
 def signing_credential_remote():
-    """Use a key held by a remote signing service (body: url, key_id, token) for the caller's signatures."""
+    """Admin: give a user of the agency (`user_id` or `username`; the admin when neither) a key held by a remote
+    signing service (`url`, `key_id`, `token`). The URL must lie under REMOTE_SIGNING_ALLOWED_URLS."""
     data = json_body()
     fields = {k: data.get(k) for k in ("url", "key_id", "token")}
     if not isinstance(fields["url"], str) or not isinstance(fields["key_id"], str) or not fields["key_id"]:
         raise ValidationFailed(_("url and key_id are required strings."), details={"fields": ["url", "key_id"]})
     actor = current_actor()
+    owner = _agency_user(actor, data.get("user_id"), data.get("username"))
     credential = services.register_remote(actor.agency, url=fields["url"], key_id=fields["key_id"],
-                                          token=str(fields["token"] or ""), user=actor, actor=actor)
-    return jsonify({"id": credential.id, "kind": credential.kind, "subject": credential.subject}), 201
+                                          token=str(fields["token"] or ""), user=owner, actor=actor)
+    return jsonify({"id": credential.id, "kind": credential.kind, "subject": credential.subject,
+                    "user_id": credential.user_id}), 201
+
+
+def _agency_user(actor, user_id, username):
+    """The user of the actor's agency named by id or username (404 for anyone else), or the actor."""
+    from eoffice.accounts.models import User
+
+    if user_id not in (None, ""):
+        if isinstance(user_id, bool) or not isinstance(user_id, (int, str)) or not str(user_id).isdigit():
+            raise ValidationFailed(_("user_id must be a number."), details={"fields": ["user_id"]})
+        return get_scoped(User, int(user_id))
+    if username not in (None, ""):
+        user = db.session.scalar(scoped(User).where(User.username == str(username)))
+        if user is None:
+            raise NotFound(_("Not found."))
+        return user
+    return actor
 
 
 def _anchor_json(anchor: TrustAnchor) -> dict:

@@ -81,8 +81,10 @@ def _number_allocated(allocation, **kwargs):
 
 @signals.credential_changed.connect
 def _credential_changed(obj, **kwargs):
+    # The sender is the credential or image; for a refused import (nothing stored) it is the key's owner.
     record(f"signing.{kwargs.get('action')}", agency_id=obj.agency_id, actor=_actor(kwargs), obj=obj,
-           data={"user_id": obj.user_id, "subject": getattr(obj, "subject", None), "kind": obj.kind})
+           data={"user_id": getattr(obj, "user_id", None), "subject": getattr(obj, "subject", None),
+                 "kind": getattr(obj, "kind", None), **(kwargs.get("details") or {})})
 
 
 @signals.pin_failed.connect

@@ -25,7 +25,9 @@ number_allocated = _signals.signal(
 )
 credential_changed = _signals.signal(
     "credential-changed",
-    doc="A signing credential or stamp image was imported or replaced. Sender: it; kwargs actor, action.",
+    doc="A signing credential or stamp image was imported or replaced, or a key import was refused pending an "
+        "administrator's confirmation. Sender: the credential or image (for a refusal, the user whose key it was); "
+        "kwargs actor, action, details.",
 )
 pin_failed = _signals.signal("pin-failed", doc="A wrong PIN was given for a credential. Sender: it; kwargs actor, locked.")
 trust_changed = _signals.signal("trust-changed", doc="A trust anchor was added or removed. Sender: it; kwargs actor, action.")

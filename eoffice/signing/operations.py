@@ -113,6 +113,10 @@ def _sign_remotely(actor, credential, pdfs: list[bytes], options: dict) -> list[
 
     if not services.can_use(actor, credential):
         raise Forbidden(_("You cannot sign with this key."))
+    if not services.remote_url_allowed(credential.remote_url):
+        # The allow-list changed since the key was registered: the server no longer calls that address.
+        raise ValidationFailed(_("This signing service address is no longer allowed on this server."),
+                               code="remote_url_not_allowed")
     service = services.remote_service(credential)
     stamper = options["timestamper"]
     results = []
@@ -123,7 +127,11 @@ def _sign_remotely(actor, credential, pdfs: list[bytes], options: dict) -> list[
                                  box=options.get("box"), page=options["page"] % _page_count(pdf),
                                  text_params={"signing_time": when})
         except RemoteSigningError as exc:
-            raise ValidationFailed(_("The signing service refused: %(e)s", e=str(exc)[:300]), code="remote_refused",
+            # The service's own words stay in the server log: they may carry what it should not tell a user.
+            current_app.logger.warning("remote signing service %s failed for credential %s: %s",
+                                       credential.remote_url, credential.id, exc)
+            raise ValidationFailed(_("The signing service could not sign document %(n)d. The administrator can find "
+                                     "the reason in the server log.", n=len(results) + 1), code="remote_refused",
                                    details={"document": len(results) + 1}) from None
         level = Level.B_T if stamper is not None else Level.B_B
         results.append(SignResult(signed, level, level, options["field_name"], when))

@@ -7,6 +7,7 @@ import hashlib
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from asn1crypto import pem as asn1_pem
 from asn1crypto import x509 as asn1_x509
@@ -77,16 +78,22 @@ def register_pkcs11(agency, *, module: str, key_label: str, token: str = "", slo
 def register_remote(agency, *, url: str, key_id: str, token: str = "", user=None, label: str = "",
                     actor=None) -> SigningCredential:
     """Record a key held by a remote signing service; the service is asked for its certificate chain now, so a
-    wrong address, key or token is refused here rather than at the first signature."""
+    wrong address, key or token is refused here rather than at the first signature.
+
+    Only an address under REMOTE_SIGNING_ALLOWED_URLS is ever called (checked before any request). What the
+    service answered goes to the server log, never to the caller: the caller gets a plain refusal.
+    """
     from eoffice.signing.remote import HttpRemoteSigningService, RemoteSigningError
 
-    if not url.startswith(("https://", "http://")):
-        raise ValidationFailed(_("The signing service address must be an http(s) URL."), details={"fields": ["url"]})
+    if not remote_url_allowed(url):
+        raise ValidationFailed(_("This signing service address is not allowed on this server."),
+                               code="remote_url_not_allowed", details={"fields": ["url"]})
     try:
         chain = HttpRemoteSigningService(url, key_id, token=token or None, timeout=15).certificate_chain()
     except RemoteSigningError as exc:
-        raise ValidationFailed(_("The signing service refused: %(e)s", e=str(exc)[:300]),
-                               code="remote_refused") from None
+        current_app.logger.warning("remote signing service %s refused key %r: %s", url, key_id, exc)
+        raise ValidationFailed(_("The signing service did not accept this key. The administrator can find the "
+                                 "reason in the server log."), code="remote_refused") from None
     _deactivate_previous(agency.id, user)
     credential = SigningCredential(agency_id=agency.id, user_id=getattr(user, "id", None), kind=REMOTE,
                                    label=label or key_id, remote_url=url, remote_key_id=key_id,
@@ -94,8 +101,33 @@ def register_remote(agency, *, url: str, key_id: str, token: str = "", user=None
                                    **_describe_certificate(chain[0]))
     db.session.add(credential)
     db.session.flush()
-    signals.credential_changed.send(credential, actor=actor, action="register")
+    signals.credential_changed.send(credential, actor=actor, action="register",
+                                    details={"remote_url": url, "key_id": key_id[:100]})
     return credential
+
+
+def remote_url_allowed(url: str) -> bool:
+    """Whether `url` lies under one of the REMOTE_SIGNING_ALLOWED_URLS prefixes: same scheme and host:port, and
+    a path equal to the prefix's or below it (``/api`` allows ``/api/v1``, not ``/api-other``). No user info,
+    query or fragment: the service's paths are appended to the address."""
+    try:
+        target = urlsplit(url)
+        target.port  # noqa: B018 - raises ValueError on a malformed port
+    except (ValueError, TypeError, AttributeError):
+        return False
+    if (target.scheme not in ("http", "https") or not target.hostname or "@" in target.netloc
+            or target.query or target.fragment):
+        return False
+    if any(segment in (".", "..") for segment in unquote(target.path).split("/")):
+        return False  # /api/../admin would leave the prefix once the service resolves it
+    for prefix in current_app.config["REMOTE_SIGNING_ALLOWED_URLS"]:
+        allowed = urlsplit(prefix.strip())
+        if (allowed.scheme, allowed.netloc.lower()) != (target.scheme, target.netloc.lower()):
+            continue
+        base = allowed.path.rstrip("/")
+        if target.path.rstrip("/") == base or target.path.startswith(base + "/"):
+            return True
+    return False
 
 
 def remote_service(credential: SigningCredential):

@@ -256,21 +256,23 @@ def test_admin_trust_page(client, demo_pki, login, app):
     assert client.get("/admin/signing").status_code == 403
 
 
-def test_remote_signing_service_as_a_users_key(client, demo_pki, api_token, pki, sample_pdf, app):
-    """The third channel: the key lives in a signing service (here a local one holding the test PKI's key)."""
+def test_remote_signing_service_as_a_users_key(client, demo_pki, api_token, pki, sample_pdf, app, monkeypatch):
+    """The third channel: the key lives in a signing service (here a local one holding the test PKI's key),
+    registered for the leader by the agency's admin at an address the configuration allows."""
     from eoffice.signing.verify import verify_pdf
 
     from .servers import serve_wsgi
     from .test_remote import TOKEN, SigningService
 
     service = SigningService(pki.arch.key_set.get_private_key("good").dump(), [pki.good.cert, pki.interm])
-    headers = api_token("sonoivu-leader")
+    headers, admin = api_token("sonoivu-leader"), api_token("sonoivu-admin")
     with serve_wsgi(service) as server:
-        refused = client.post("/api/v1/signing/credential/remote", headers=headers,
-                              json={"url": server.url + "/api", "key_id": "k1", "token": "wrong"})
+        monkeypatch.setitem(app.config, "REMOTE_SIGNING_ALLOWED_URLS", (server.url + "/api",))
+        body = {"url": server.url + "/api", "key_id": "k1", "username": "sonoivu-leader"}
+        refused = client.post("/api/v1/signing/credential/remote", headers=admin, json={**body, "token": "wrong"})
         assert refused.status_code == 422 and refused.get_json()["error"]["code"] == "remote_refused"
-        registered = client.post("/api/v1/signing/credential/remote", headers=headers,
-                                 json={"url": server.url + "/api", "key_id": "k1", "token": TOKEN})
+        assert "unknown token" not in refused.get_data(as_text=True)  # the service's words stay in the log
+        registered = client.post("/api/v1/signing/credential/remote", headers=admin, json={**body, "token": TOKEN})
         assert registered.status_code == 201 and registered.get_json()["kind"] == "remote"
         signed = _sign(client, headers, [sample_pdf], pin="")
         assert signed.status_code == 200, signed.get_data(as_text=True)[:300]

