@@ -101,6 +101,7 @@ def _import_modules() -> None:
     import eoffice.core.files  # noqa: F401
     import eoffice.core.jobs  # noqa: F401
     import eoffice.core.tasks  # noqa: F401
+    import eoffice.incoming.listeners  # noqa: F401
     import eoffice.incoming.models  # noqa: F401
     import eoffice.incoming.tasks  # noqa: F401
     import eoffice.outgoing.models  # noqa: F401

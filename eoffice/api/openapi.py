@@ -58,15 +58,18 @@ PATHS = {
     "/registry/books/{book_id}": {"get": _op("One registry book (admin, clerk)", tag="registry"),
                                   "patch": _op("Change a registry book (admin)", body=BOOK, tag="registry"),
                                   "delete": _op("Remove an unused registry book (admin)", ok=204, tag="registry")},
-    "/signatures/verify": {"post": _op("Verify every signature of a PDF (multipart `file`; `own_flow=1` accepts "
-                                       "eoffice's number and date fields filled after signing)", tag="signing",
-                                       body=None)},
+    "/signatures/verify": {"post": _op("Verify every signature of a PDF (multipart `file`) against the deployment's "
+                                       "trust list and the caller's agency's anchors; 503 with Retry-After when "
+                                       "every verifier is busy", tag="signing", body=None)},
     "/signatures/sign": {"post": _op("Sign one or several PDFs (multipart `file`…, `pin`, optional `seal`, "
                                      "`visible`) → application/pdf or application/zip", tag="signing")},
     "/signing/credential": {"get": _op("The caller's signing key", tag="signing")},
     "/signing/credential/remote": {"post": _op("Admin: a user's key at a remote signing service (url under "
                                                "REMOTE_SIGNING_ALLOWED_URLS, key_id, token, user_id or username)",
                                                body=JSON_OBJECT, ok=201, tag="signing")},
+    "/signing/credential/pkcs12": {"post": _op("Import a PKCS#12 key (multipart `file`, `pin`; admin: `user_id` or "
+                                               "`username`, `confirm_name=1` for a certificate naming someone else)",
+                                               ok=201, tag="signing", body=None)},
     "/signing/trust-anchors": {"get": _op("Trusted roots of the agency (admin)", tag="signing"),
                                "post": _op("Add trusted roots (multipart `file`, PEM or DER; admin)", ok=201,
                                            tag="signing")},

@@ -164,10 +164,10 @@ def outgoing_recipient_status(doc_id: int, recipient_id: int):
 
 @bp.get("/outgoing/<int:doc_id>/verification")
 def outgoing_verification(doc_id: int):
-    from eoffice.signing.operations import verify_document
+    from eoffice.signing.services import verify_stored
 
     doc = _doc(doc_id)
-    return jsonify(verify_document(signed_file(doc).stored_file.read(), doc.agency_id, own_flow=True).to_dict())
+    return jsonify(verify_stored(signed_file(doc).stored_file.sha256, doc.agency_id).to_dict())
 
 
 # -- register and configuration ---------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column
 
 from eoffice.core.time import utcnow
 
@@ -86,3 +86,53 @@ def configure_sqlite_engine(engine: sa.Engine, busy_timeout: int) -> None:
 def is_postgresql(session_or_engine) -> bool:
     bind = session_or_engine.get_bind() if hasattr(session_or_engine, "get_bind") else session_or_engine
     return bind.dialect.name == "postgresql"
+
+
+# -- slow work outside transactions -------------------------------------------------------------------------------
+# PDF parsing, signature verification and calls to other servers take from milliseconds to many seconds. Done
+# inside a transaction that holds SQLite's write lock (every POST begins with BEGIN IMMEDIATE) they stall every
+# other writer of the deployment; done inside a PostgreSQL transaction that has written they hold row locks.
+# `end_transaction_for_slow_work` closes the session's transaction before such work and refuses when that
+# transaction has already written, because committing it there would split the request's single commit.
+_WROTE = "eoffice.wrote"
+
+
+@event.listens_for(Session, "after_flush")
+def _note_write(session, flush_context) -> None:
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_write_on_commit(session) -> None:
+    if not session.in_nested_transaction():
+        session.info.pop(_WROTE, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_write_on_rollback(session, previous_transaction) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop(_WROTE, None)
+
+
+class WriteTransactionOpen(RuntimeError):
+    """Slow work was asked for while the session's transaction holds writes: a programming error."""
+
+
+def end_transaction_for_slow_work(session) -> None:
+    """Close `session`'s (read-only) transaction so that slow work runs without a database transaction or lock.
+
+    What follows begins a new transaction, which on SQLite takes the write lock at BEGIN, since the work is
+    usually followed by storing its result. Raises WriteTransactionOpen when the transaction has pending or
+    flushed changes.
+    """
+    session = session() if callable(session) else session  # the scoped session's current Session
+    if in_write_transaction(session):
+        raise WriteTransactionOpen("slow work requested inside a database transaction that has written")
+    if session.in_transaction():
+        session.commit()
+    sqlite_immediate.set(True)
+
+
+def in_write_transaction(session) -> bool:
+    """True when the session's current transaction has written (or is about to): slow work must wait."""
+    return bool(session.new or session.dirty or session.deleted or session.info.get(_WROTE))

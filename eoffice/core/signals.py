@@ -31,6 +31,11 @@ credential_changed = _signals.signal(
 )
 pin_failed = _signals.signal("pin-failed", doc="A wrong PIN was given for a credential. Sender: it; kwargs actor, locked.")
 trust_changed = _signals.signal("trust-changed", doc="A trust anchor was added or removed. Sender: it; kwargs actor, action.")
+file_verified = _signals.signal(
+    "file-verified",
+    doc="The signatures of a stored file were verified for an agency's users and the report stored. Sender: the "
+        "file's SHA-256; kwargs agency_id, report (VerificationReport).",
+)
 document_signed = _signals.signal(
     "document-signed", doc="Documents were signed. Sender: the credential; kwargs actor, count, level, downgraded."
 )

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eoffice.core.db import AgencyOwnedMixin, Base, TimestampMixin, UTCDateTime
+from eoffice.core.time import utcnow
 
 PKCS12, PKCS11, REMOTE = "pkcs12", "pkcs11", "remote"
 SIGNATURE_IMAGE, SEAL_IMAGE = "signature", "seal"
@@ -75,3 +76,31 @@ class StampImage(AgencyOwnedMixin, TimestampMixin, Base):
     sha256: Mapped[str] = mapped_column(sa.String(64))
     width: Mapped[int]
     height: Mapped[int]
+
+
+class StoredVerification(Base):
+    """The verification report of one file under one trust set and one version of the verdict policy.
+
+    Computed once (by a job after the file is stored, or on first need) outside any database transaction and
+    read by every page and API call that shows the file's signatures, so the same file gets the same verdict
+    everywhere and page views start no verification. Not agency-owned: the trust set is part of the key, and
+    an agency's anchors give a trust key of their own.
+    """
+
+    __tablename__ = "stored_verification"
+    __table_args__ = (sa.UniqueConstraint("file_sha256", "trust_key", "policy_version",
+                                          name="uq_stored_verification_file_trust_policy"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: SHA-256 of the verified file (the content-addressed store's name for it).
+    file_sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    #: `signing.trust.trust_key` of the anchors the file was verified against.
+    trust_key: Mapped[str] = mapped_column(sa.String(64))
+    #: `signing.verify.POLICY_VERSION` of the verdict; a new policy computes reports anew.
+    policy_version: Mapped[int]
+    #: The report's top-level verdict, for lists and filters.
+    valid: Mapped[bool]
+    signed: Mapped[bool]
+    #: `VerificationReport.to_dict()` as JSON.
+    report: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -25,3 +25,12 @@ def expire_reports() -> dict:
             path.unlink()
             removed += 1
     return {"removed": removed}
+
+
+@jobs.task("signing.verify_file", retries=3)
+def verify_file(sha256: str, agency_id: int | None) -> dict:
+    """Verify a stored file for an agency's users and keep the report (a busy verifier makes the job retry)."""
+    from eoffice.signing.verification import verify_stored
+
+    report = verify_stored(sha256, agency_id)
+    return {"valid": report.valid, "signed": report.signed, "error": report.error_code}

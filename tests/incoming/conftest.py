@@ -17,16 +17,6 @@ def sample_pdf() -> bytes:
     return make_sample_pdf(1)
 
 
-@pytest.fixture
-def fast_verify(monkeypatch):
-    """Skip the child-process verification where a test is not about signatures (the report of an unsigned
-    file, which is what the sample PDF would get)."""
-    from eoffice.signing.verify import VerificationReport
-
-    monkeypatch.setattr("eoffice.incoming.services.intake.verify_document",
-                        lambda data, agency_id, own_flow=False: VerificationReport(total_revisions=1))
-
-
 class World:
     """Named objects of the demo agencies and shortcuts to the services."""
 
@@ -83,7 +73,7 @@ class World:
 
 
 @pytest.fixture
-def world(db_session, demo, sample_pdf, fast_verify):
+def world(db_session, demo, sample_pdf):
     return World(db_session, demo, sample_pdf)
 
 

@@ -19,7 +19,7 @@ SUBJECTS = {"waiting": "Chờ chỉ đạo: kế hoạch số hóa", "to_special
 
 
 @pytest.fixture
-def docs(db_session, demo, sample_pdf, fast_verify):
+def docs(db_session, demo, sample_pdf):
     w = World(db_session, demo, sample_pdf)
     made = {key: w.receive(subject=subject, code_number=str(n)) if key != "secret" else
             w.receive(subject=subject, code_number=str(n), secrecy=1) for n, (key, subject) in enumerate(SUBJECTS.items())}

@@ -51,8 +51,7 @@ def test_web_corrupt_pdf_shows_the_verification_warning(client, demo, login, db_
     assert 'data-testid="signature-warning"' in page.get_data(as_text=True)
 
 
-def test_api_missing_required_fields_are_named_and_nothing_is_stored(client, demo, api_token, sample_pdf, db_session,
-                                                                    fast_verify):
+def test_api_missing_required_fields_are_named_and_nothing_is_stored(client, demo, api_token, sample_pdf, db_session):
     headers = api_token("thanhtri-clerk")
     before = _counts(db_session)
     response = upload(client, headers, sample_pdf, issuer_name="", subject="  ")
@@ -71,8 +70,7 @@ def test_api_missing_required_fields_are_named_and_nothing_is_stored(client, dem
     assert _counts(db_session) == before
 
 
-def test_web_missing_required_fields_answer_422_and_name_them(client, demo, login, sample_pdf, db_session,
-                                                              fast_verify):
+def test_web_missing_required_fields_answer_422_and_name_them(client, demo, login, sample_pdf, db_session):
     before = _counts(db_session)
     login("thanhtri-clerk")
     response = client.post("/incoming/new", data={

@@ -17,7 +17,7 @@ def _counts(db_session):
             db_session.scalar(select(func.count()).select_from(StoredFile)))
 
 
-def test_intake_keeps_every_input_field(client, demo, api_token, sample_pdf, fast_verify):
+def test_intake_keeps_every_input_field(client, demo, api_token, sample_pdf):
     headers = api_token("thanhtri-clerk")
     response = upload(client, headers, sample_pdf, document_identifier="000.00.00.G22,2026/11/02,15/QĐ-UBND",
                       issuer_code="000.00.00.H55", type_name="Quyết định", signer_position="Chủ tịch",

@@ -22,7 +22,8 @@ from eoffice.incoming.models import (
 from eoffice.incoming.services.trace import record_action
 from eoffice.registry.models import IN, DocumentType, RegistryBook
 from eoffice.registry.services import allocate_number
-from eoffice.signing.operations import verify_document
+from eoffice.core.files import StoredFile
+from eoffice.signing.services import request_verification
 
 #: Text fields and their lengths (Phụ lục VI Part II; the issuer code keeps room for longer identifiers).
 TEXT_FIELDS = {"document_identifier": 100, "issuer_code": 64, "issuer_name": 200, "code_number": 11,
@@ -80,12 +81,13 @@ def _clean_fields(fields: dict) -> dict:
 
 
 def create_incoming(agency, *, actor, files: list[tuple[str, bytes]], source: str = "upload",
-                    electronic: bool = False, own_flow: bool = False, **fields) -> IncomingDocument:
+                    electronic: bool = False, **fields) -> IncomingDocument:
     """Receive a document: the first file is the document (PDF), the others its attachments (PDF).
 
     Every file is checked before anything is stored, so a refusal leaves nothing behind. The signatures of the
-    document are verified (in a separate process) and the report kept with it; an invalid or missing signature
-    does not stop the intake, it is shown on the document and recorded in the history.
+    document are verified by a job after commit (never inside this transaction), and the report is copied onto
+    the document when it is ready (`record_verification`); an invalid or missing signature does not stop the
+    intake, it is shown on the document and recorded in the history.
     """
     try:
         cleaned = _clean_fields(fields)
@@ -97,25 +99,40 @@ def create_incoming(agency, *, actor, files: list[tuple[str, bytes]], source: st
         raise ValidationFailed(_("Choose a PDF file."), code="file_required", details={"fields": ["file"]})
     for name, data in files:
         check_upload(name, data)
-    report = verify_document(files[0][1], agency.id, own_flow=own_flow).to_dict()
     doc = IncomingDocument(agency_id=agency.id, state=RECEIVED, source=source, electronic=bool(electronic),
-                           verification=json.dumps(report, ensure_ascii=False),
-                           signature_valid=report["valid"] if report["signed"] else None,
                            created_by_id=getattr(actor, "id", None), **cleaned)
     if doc.arrival_date is None:
         doc.arrival_date = local_today()
     db.session.add(doc)
     db.session.flush()
+    main_sha256 = None
     for n, (name, data) in enumerate(files):
         stored = store_file(agency.id, data, name, created_by=actor)
+        main_sha256 = main_sha256 or stored.sha256
         db.session.add(IncomingFile(document_id=doc.id, stored_file_id=stored.id, kind=MAIN if n == 0 else ATTACHMENT,
                                     added_by_id=getattr(actor, "id", None)))
     db.session.flush()
     signals.incoming_received.send(doc, actor=actor, source=source)
-    record_action(doc, "receive", actor=actor, data={
-        "source": source, "files": [name for name, _data in files], "signed": report["signed"],
-        "signature_valid": doc.signature_valid})
+    record_action(doc, "receive", actor=actor, data={"source": source, "files": [name for name, _data in files]})
+    if main_sha256:
+        request_verification(main_sha256, agency.id)
     return doc
+
+
+def record_verification(sha256: str, agency_id: int, report) -> list[IncomingDocument]:
+    """Copy a finished verification onto the agency's incoming documents whose main file it is (the listener of
+    `signals.file_verified`). Only documents still waiting take it: a report shown once is not rewritten."""
+    docs = db.session.scalars(
+        select(IncomingDocument).join(IncomingFile, IncomingFile.document_id == IncomingDocument.id)
+        .join(StoredFile, StoredFile.id == IncomingFile.stored_file_id)
+        .where(IncomingDocument.agency_id == agency_id, IncomingFile.kind == MAIN,
+               StoredFile.sha256 == sha256, IncomingDocument.verification.is_(None))).all()
+    data = report.to_dict()
+    for doc in docs:
+        doc.verification = json.dumps(data, ensure_ascii=False)
+        doc.signature_valid = data["valid"] if data["signed"] else None
+    db.session.flush()
+    return docs
 
 
 def receive_internal(agency, *, subject: str, number: int | None, symbol: str, issued_date, issuer_name: str,
@@ -140,7 +157,7 @@ def receive_internal(agency, *, subject: str, number: int | None, symbol: str, i
     number_text = f"{number:02d}" if number is not None else ""
     notation = symbol.split("/", 1)[1] if number is not None and "/" in symbol else symbol
     doc = create_incoming(
-        agency, actor=actor, files=files, source="internal", electronic=True, own_flow=True,
+        agency, actor=actor, files=files, source="internal", electronic=True,
         issuer_code=agency.code, issuer_name=issuer_name, code_number=number_text, code_notation=notation,
         issued_date=issued_date, document_type_id=document_type_id, subject=subject, urgency=urgency,
         to_places="; ".join([u.name for u in units] + [u.full_name for u in users])[:1000])
