@@ -76,7 +76,8 @@ def sign_command(source, target, username, seal, invisible):
 
 @signing_cli.command("verify")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--trust", "trust", multiple=True, type=click.Path(dir_okay=False), help="Trusted root (PEM/DER).")
+@click.option("--trust", "trust", multiple=True, type=click.Path(dir_okay=False),
+              help="Another trusted root (PEM/DER), besides the deployment's trust list.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (the API's shape).")
 def verify_command(file, trust, as_json):
     """Verify every signature of FILE; exit 0 only when it is signed and every signature is valid."""
@@ -93,7 +94,10 @@ def verify_command(file, trust, as_json):
             click.echo(f"Error: {message}", err=True)
         raise SystemExit(2)
 
-    roots = []
+    from eoffice.signing.trust import audience_roots
+
+    # The public audience's anchors (the deployment's trust list, the demo root in demo mode) and the named files.
+    roots = audience_roots(None)
     for path in trust:
         try:
             roots.extend(parse_certificates(Path(path).read_bytes()))
@@ -106,8 +110,12 @@ def verify_command(file, trust, as_json):
     except OSError as exc:
         refuse("file_unreadable", f"cannot read {file}: {exc.strerror}")
     config = current_app.config
-    report = verify_pdf_isolated(data, trust_roots=roots, timeout_s=config["VERIFY_TIMEOUT_SECONDS"],
-                                 memory_mb=config["VERIFY_MEMORY_MB"], max_bytes=config["VERIFY_MAX_BYTES"])
+    try:
+        report = verify_pdf_isolated(data, trust_roots=roots, offline=not config["VERIFY_REVOCATION_ONLINE"],
+                                     timeout_s=config["VERIFY_TIMEOUT_SECONDS"], memory_mb=config["VERIFY_MEMORY_MB"],
+                                     max_bytes=config["VERIFY_MAX_BYTES"])
+    except AppError as exc:  # every verifier busy: not a verdict on the file
+        refuse(exc.code, exc.message)
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
     else:

@@ -9,7 +9,7 @@ from incoming.conftest import upload
 from support import day, iso_day
 
 
-def test_whole_flow_through_the_api(client, demo, api_token, sample_pdf, db_session, fast_verify):
+def test_whole_flow_through_the_api(client, demo, api_token, sample_pdf, db_session):
     from eoffice.accounts.models import Unit, User
     from eoffice.registry.models import RegistryBook
 
@@ -58,7 +58,7 @@ def test_whole_flow_through_the_api(client, demo, api_token, sample_pdf, db_sess
     assert client.get("/api/v1/incoming/999999", headers=leader).get_json()["error"]["code"] == "not_found"
 
 
-def test_whole_flow_through_the_web_pages(client, login, demo, sample_pdf, db_session, fast_verify):
+def test_whole_flow_through_the_web_pages(client, login, demo, sample_pdf, db_session):
     from eoffice.accounts.models import User
     from eoffice.incoming.models import IncomingDocument
     from eoffice.registry.models import RegistryBook
@@ -101,7 +101,7 @@ def test_whole_flow_through_the_web_pages(client, login, demo, sample_pdf, db_se
     assert again.status_code == 403 and "Bạn không thể hoàn thành việc này." in again.get_data(as_text=True)
 
 
-def test_receive_internal_delivers_to_the_units_inbox(app, demo, db_session, sample_pdf, fast_verify):
+def test_receive_internal_delivers_to_the_units_inbox(app, demo, db_session, sample_pdf):
     from eoffice.accounts.models import Unit, User
     from eoffice.core.time import local_today
     from eoffice.incoming import lists, services
