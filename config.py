@@ -105,6 +105,15 @@ class Config:
     VERIFY_TIMEOUT_SECONDS = 30
     VERIFY_MEMORY_MB = 1024
     VERIFY_MAX_BYTES = 50 * 1024 * 1024
+    #: Warm verification worker processes per server process (started on first use, pyHanko already imported).
+    VERIFY_WORKERS = 2
+    #: Verifications admitted at once per server process (running, or waiting for a free worker); beyond that a
+    #: request waits up to VERIFY_QUEUE_WAIT_SECONDS for a slot, then gets 503 verifier_busy with Retry-After.
+    VERIFY_MAX_CONCURRENT = 4
+    VERIFY_QUEUE_WAIT_SECONDS = 2
+    VERIFY_RETRY_AFTER_SECONDS = 5
+    #: A worker is replaced by a fresh one after this many files.
+    VERIFY_RECYCLE_AFTER = 200
     #: Hours a verification report stays downloadable (the reports of the public page are not kept longer).
     VERIFY_REPORT_HOURS = 24
     #: Rate limit of the public verification page.
@@ -115,6 +124,10 @@ class Config:
     #: Minutes between two runs of the deadline reminders (near-due and overdue notifications).
     INCOMING_REMINDER_MINUTES = 60
 
+    #: The deployment's trust list: a directory of root certificates (PEM or DER, one or more per file) kept by the
+    #: operator. The public verification page and anonymous use trust only these (plus the demo root in demo
+    #: mode); an agency's users trust these and their agency's own anchors. See certs/README.md.
+    TRUST_LIST_PATH = str(BASE_DIR / "certs" / "trust")
     #: Demo mode: the demo PKI root is trusted only when this is on.
     DEMO_MODE = False
     LOG_LEVEL = "INFO"

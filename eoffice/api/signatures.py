@@ -4,7 +4,7 @@ from flask import Response, jsonify, request
 from flask_babel import gettext as _
 
 from eoffice.api import bp, json_body
-from eoffice.core.errors import NotFound, ValidationFailed
+from eoffice.core.errors import Forbidden, NotFound, ValidationFailed
 from eoffice.core.permissions import ADMIN, require_roles
 from eoffice.core.tenancy import current_actor, get_scoped, scoped
 from eoffice.core.time import utcnow
@@ -16,10 +16,10 @@ from eoffice.signing.views import _free_field, _signed_name, _zip, read_pdf_uplo
 
 @bp.post("/signatures/verify")
 def signatures_verify():
-    """Verify every signature of the uploaded `file` against the caller's agency's trust anchors."""
+    """Verify every signature of the uploaded `file` against the deployment's trust list and the caller's agency's
+    anchors, under the one server-side policy (no request parameter changes it)."""
     data = read_pdf_upload(request.files.get("file"))
-    own_flow = request.form.get("own_flow") in ("1", "true")
-    return jsonify(operations.verify_document(data, current_actor().agency_id, own_flow=own_flow).to_dict())
+    return jsonify(services.verify_data(data, current_actor().agency_id).to_dict())
 
 
 @bp.post("/signatures/sign")
@@ -71,6 +71,24 @@ def signing_credential_remote():
     owner = _agency_user(actor, data.get("user_id"), data.get("username"))
     credential = services.register_remote(actor.agency, url=fields["url"], key_id=fields["key_id"],
                                           token=str(fields["token"] or ""), user=owner, actor=actor)
+    return jsonify({"id": credential.id, "kind": credential.kind, "subject": credential.subject,
+                    "user_id": credential.user_id}), 201
+
+
+@bp.post("/signing/credential/pkcs12")
+def signing_credential_pkcs12():
+    """Import a PKCS#12 (multipart `file`, `pin`) as the caller's key; an admin may import it for a user of the
+    agency (`user_id` or `username`) and confirm (`confirm_name=1`) a certificate that names someone else."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ValidationFailed(_("Choose a PKCS#12 file."), code="file_required")
+    actor = current_actor()
+    owner = _agency_user(actor, request.form.get("user_id"), request.form.get("username"))
+    confirm = request.form.get("confirm_name") in ("1", "true")
+    if (owner is not actor or confirm) and not actor.has_role(ADMIN):
+        raise Forbidden(_("Only an administrator can import a key for another user or confirm its name."))
+    credential = services.import_pkcs12(actor.agency, upload.read(), request.form.get("pin", ""), user=owner,
+                                        actor=actor, confirm_name=confirm)
     return jsonify({"id": credential.id, "kind": credential.kind, "subject": credential.subject,
                     "user_id": credential.user_id}), 201
 

@@ -9,14 +9,10 @@ from eoffice.core import signals
 from eoffice.core.errors import Forbidden, ValidationFailed
 from eoffice.core.time import utcnow
 from eoffice.signing import services
-from eoffice.signing.layout import AGENCY_FIELD, DATE_FIELD, LEADER_FIELD, NUMBER_FIELD, SigningLayout
+from eoffice.signing.layout import AGENCY_FIELD, LEADER_FIELD, SigningLayout
 from eoffice.signing.models import REMOTE, SEAL_IMAGE, SIGNATURE_IMAGE
 from eoffice.signing.sign import Level, SignResult, SigningFailure, TimestampError, iter_batch_sign
 from eoffice.signing.stamps import SealStampStyle, SignerStampStyle, TextStampStyle
-from eoffice.signing.verify import VerificationReport, verify_pdf_isolated
-
-#: Fields eoffice itself fills after the leader's signature; only they may change without a flag.
-OWN_FLOW_FIELDS = frozenset({NUMBER_FIELD, DATE_FIELD})
 
 
 def timestamper():
@@ -144,12 +140,3 @@ def _page_count(pdf: bytes) -> int:
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     return int(PdfFileReader(BytesIO(pdf), strict=False).root["/Pages"]["/Count"])
-
-
-def verify_document(data: bytes, agency_id: int | None, *, own_flow: bool = False) -> VerificationReport:
-    """Verify an untrusted PDF in a limited child process, against the agency's trust anchors."""
-    config = current_app.config
-    return verify_pdf_isolated(
-        data, trust_roots=services.trust_roots(agency_id), offline=not config["VERIFY_REVOCATION_ONLINE"],
-        own_flow_fields=OWN_FLOW_FIELDS if own_flow else None, timeout_s=config["VERIFY_TIMEOUT_SECONDS"],
-        memory_mb=config["VERIFY_MEMORY_MB"], max_bytes=config["VERIFY_MAX_BYTES"])

@@ -4,6 +4,7 @@ images, and verification with the agency's trust anchors. Services flush; the ca
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -17,12 +18,16 @@ from sqlalchemy import select
 
 from eoffice.core import signals
 from eoffice.core.errors import Conflict, Forbidden, Locked, NotFound, ValidationFailed
-from eoffice.core.permissions import CLERK
+from eoffice.core.permissions import ADMIN, CLERK
 from eoffice.core.secretbox import seal, unseal
 from eoffice.core.storage import get_store
-from eoffice.core.time import utcnow
+from eoffice.core.time import format_datetime, utcnow
 from eoffice.extensions import db
 from eoffice.signing.credentials import CredentialError, Pkcs11Credential, Pkcs12Credential, WrongPin
+from eoffice.signing.trust import audience_roots
+# Verification is part of this façade; its implementation lives beside it.
+from eoffice.signing.verification import (  # noqa: F401
+    request_verification, stored_report, verify_data, verify_stored)
 from eoffice.signing.models import PKCS11, PKCS12, REMOTE, SEAL_IMAGE, SIGNATURE_IMAGE, SigningCredential, StampImage, TrustAnchor
 
 
@@ -38,9 +43,18 @@ def _describe_certificate(cert: asn1_x509.Certificate) -> dict:
             "certificate_pem": asn1_pem.armor("CERTIFICATE", cert.dump()).decode()}
 
 
-def import_pkcs12(agency, data: bytes, pin: str, *, user=None, label: str = "", actor=None) -> SigningCredential:
-    """Store a PKCS#12 for `user` (or as the agency seal when `user` is None) after checking that `pin` opens it.
+class NameMismatch(ValidationFailed):
+    status, code = 409, "name_mismatch"
 
+
+def import_pkcs12(agency, data: bytes, pin: str, *, user=None, label: str = "", actor=None,
+                  confirm_name: bool = False) -> SigningCredential:
+    """Store a PKCS#12 for `user` (or as the agency seal when `user` is None) after checking that `pin` opens it,
+    that its certificate is valid now and made for signing (digitalSignature or nonRepudiation), and, for a
+    personal key, that it names the user (full name, NFC, case and spacing ignored).
+
+    A name that differs is refused (audited, 409) unless an administrator of the agency confirms it
+    (`confirm_name` from anyone else counts for nothing); the confirmed import is audited as such.
     The file stays encrypted with the PIN and is sealed again with the instance key; the PIN is not stored.
     """
     try:
@@ -50,14 +64,52 @@ def import_pkcs12(agency, data: bytes, pin: str, *, user=None, label: str = "", 
     except (CredentialError, ValueError) as exc:
         raise ValidationFailed(_("This is not a usable PKCS#12 file: %(e)s", e=str(exc)[:200])) from None
     cert = signer.signing_cert
+    _check_signing_certificate(cert)
+    details = {}
+    if user is not None and _normal_name(_common_name(cert)) != _normal_name(user.full_name):
+        details = {"user_id": user.id, "certificate_name": _common_name(cert)[:200], "full_name": user.full_name,
+                   "serial": format(cert.serial_number, "x")[:80]}
+        confirmed = (confirm_name and actor is not None and actor.has_role(ADMIN)
+                     and actor.agency_id == agency.id)
+        if not confirmed:
+            signals.credential_changed.send(user, actor=actor, action="import_refused", details=details)
+            raise NameMismatch(_("The certificate is issued to \"%(cn)s\", not to %(name)s. Only an administrator "
+                                 "can confirm that this key belongs to this user.",
+                                 cn=details["certificate_name"], name=user.full_name),
+                               details={"certificate_name": details["certificate_name"]}, keep_changes=True)
+        details["name_confirmed_by_admin"] = True
     _deactivate_previous(agency.id, user)
     credential = SigningCredential(agency_id=agency.id, user_id=getattr(user, "id", None), kind=PKCS12,
-                                   label=label or cert.subject.native.get("common_name", "")[:100],
+                                   label=label or _common_name(cert)[:100],
                                    pkcs12_sealed=seal(data), **_describe_certificate(cert))
     db.session.add(credential)
     db.session.flush()
-    signals.credential_changed.send(credential, actor=actor, action="import")
+    signals.credential_changed.send(credential, actor=actor, action="import", details=details)
     return credential
+
+
+def _common_name(cert: asn1_x509.Certificate) -> str:
+    name = cert.subject.native.get("common_name", "")
+    return " ".join(name) if isinstance(name, list) else str(name or "")
+
+
+def _normal_name(name: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", name).casefold().split())
+
+
+def _check_signing_certificate(cert: asn1_x509.Certificate) -> None:
+    """Refuse a certificate that is not valid at this moment or whose key usage does not allow signing."""
+    now = utcnow()
+    if cert.not_valid_before > now:
+        raise ValidationFailed(_("The certificate is not valid yet (valid from %(d)s).",
+                                 d=format_datetime(cert.not_valid_before)), code="certificate_not_yet_valid")
+    if cert.not_valid_after < now:
+        raise ValidationFailed(_("The certificate expired on %(d)s.", d=format_datetime(cert.not_valid_after)),
+                               code="certificate_expired")
+    usage = cert.key_usage_value.native if cert.key_usage_value is not None else set()
+    if not {"digital_signature", "non_repudiation"} & set(usage):
+        raise ValidationFailed(_("The certificate is not made for signing (its key usage has neither "
+                                 "digitalSignature nor nonRepudiation)."), code="certificate_not_for_signing")
 
 
 def register_pkcs11(agency, *, module: str, key_label: str, token: str = "", slot: int | None = None,
@@ -245,16 +297,8 @@ def remove_trust_anchor(anchor: TrustAnchor, *, actor=None) -> None:
 
 
 def trust_roots(agency_id: int | None) -> list[asn1_x509.Certificate]:
-    """The anchors of one agency (every agency's for the public page), plus the demo root in demo mode only."""
-    query = select(TrustAnchor.certificate_pem)
-    if agency_id is not None:
-        query = query.where(TrustAnchor.agency_id == agency_id)
-    roots = [cert for pem in db.session.scalars(query) for cert in parse_certificates(pem.encode())]
-    if current_app.config["DEMO_MODE"]:
-        demo_root = pki_path() / "root-ca.pem"
-        if demo_root.is_file():
-            roots.extend(parse_certificates(demo_root.read_bytes()))
-    return roots
+    """The anchors of an agency's users, or of the public when `agency_id` is None (see `signing.trust`)."""
+    return audience_roots(agency_id)
 
 
 def pki_path() -> Path:

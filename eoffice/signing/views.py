@@ -47,8 +47,9 @@ def verify():
         return render_template("signing/verify.html", form=form, report=None), 400 if request.method == "POST" else 200
     upload = form.file.data
     data = read_pdf_upload(upload)
+    # Anonymous visitors trust the deployment's list only; a logged-in user also their own agency's anchors.
     agency_id = current_user.agency_id if current_user.is_authenticated else None
-    report = operations.verify_document(data, agency_id).to_dict()
+    report = services.verify_data(data, agency_id).to_dict()
     report["file_name"] = upload.filename
     report["file_sha256"] = hashlib.sha256(data).hexdigest()
     # The report is kept (content-addressed, so its name is unguessable) for the JSON and PDF downloads.
@@ -157,12 +158,18 @@ def upload_pkcs12():
 
 def _flash_outcome(action, success: str) -> None:
     """Run a change from a form; a refusal becomes a message on the page it returns to, and changes nothing."""
+    nested = db.session.begin_nested()
     try:
-        with db.session.begin_nested():
-            action()
+        action()
     except AppError as exc:
+        # A refusal that asked to keep its changes (its audit entry) keeps them; anything else is undone.
+        nested.commit() if exc.keep_changes else nested.rollback()
         flash(exc.message, "error")
         return
+    except Exception:
+        nested.rollback()
+        raise
+    nested.commit()
     flash(success, "success")
 
 

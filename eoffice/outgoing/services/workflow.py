@@ -20,10 +20,11 @@ from eoffice.core.permissions import CLERK, LEADER
 from eoffice.core.time import utcnow
 from eoffice.extensions import db
 from eoffice.outgoing.models import (
-    APPROVED, DRAFT, FORMAT_CHECK, IN_REVIEW, LEADER_REVIEW, LEADER_SIGNED, MAIN, SIGNED, SIGNER, SIGNING_COPY,
-    STEP_KINDS, UNIT_HEAD, ApprovalStepDefinition, OutgoingDocument, OutgoingFile, OutgoingStep,
+    APPENDIX_ISSUED, APPROVED, DRAFT, FORMAT_CHECK, IN_REVIEW, ISSUED_FILE, LEADER_REVIEW, LEADER_SIGNED, MAIN,
+    SIGNED, SIGNER, SIGNING_COPY, STEP_KINDS, UNIT_HEAD, ApprovalStepDefinition, OutgoingDocument, OutgoingFile, OutgoingStep,
 )
 from eoffice.outgoing.services.drafting import record_event
+from eoffice.signing import services as signing_services
 
 #: The chain when an agency configured none: the drafting unit's head checks content, the signer approves.
 DEFAULT_STEPS = ((1, UNIT_HEAD, "", 1), (2, SIGNER, "", 1))
@@ -199,6 +200,9 @@ def add_version(doc: OutgoingDocument, role: str, pdf: bytes, name: str, actor, 
                        created_by_id=getattr(actor, "id", None))
     db.session.add(row)
     db.session.flush()
+    if role in (LEADER_SIGNED, ISSUED_FILE, APPENDIX_ISSUED):
+        # Signed versions get their verification report computed once, after commit; pages read it.
+        signing_services.request_verification(row.stored_file.sha256, doc.agency_id)
     return row
 
 
