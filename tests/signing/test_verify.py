@@ -125,7 +125,7 @@ def test_second_signer_on_precreated_field_both_valid(pki, make_pdf):
     assert signed_revision(both, 'Leader') == first
 
 
-def test_form_filled_after_signing_is_flagged_unless_own_flow_field(pki, make_pdf):
+def test_form_filled_after_signing_needs_a_later_passing_signature(pki, make_pdf):
     prepared = prepare_signing_copy(make_pdf())
     signed = _sign(prepared, pki.good.signer, field=LEADER_FIELD)
     filled = fill_number_and_date(signed, '15/QĐ-UBND', 'ngày 22 tháng 11 năm 2026')
@@ -135,13 +135,13 @@ def test_form_filled_after_signing_is_flagged_unless_own_flow_field(pki, make_pd
     assert (sig.indication, sig.sub_indication) == ('INDETERMINATE', 'SIG_CONSTRAINTS_FAILURE')
     assert 'FORM_CHANGED_AFTER_SIGNING' in sig.flags
     assert {NUMBER_FIELD, DATE_FIELD} <= set(sig.changed_fields)
-    accepted = verify_pdf(filled, trust_roots=[pki.root], own_flow_fields=frozenset({NUMBER_FIELD, DATE_FIELD}))
-    assert accepted.valid and 'OWN_FLOW_FIELDS_FILLED' in accepted.signatures[0].flags
-    only_number = verify_pdf(filled, trust_roots=[pki.root], own_flow_fields=frozenset({NUMBER_FIELD}))
-    assert not only_number.valid
+    assert any(r.startswith('form data changed after signing: ') for r in sig.reasons)
+    assert any(r.startswith('dữ liệu biểu mẫu bị thay đổi sau khi ký: ') for r in sig.reasons_vi)
+    assert len(sig.reasons) == len(sig.reasons_vi)
     sealed = _sign(filled, pki.seal.signer, field=AGENCY_FIELD)
-    final = verify_pdf(sealed, trust_roots=[pki.root], own_flow_fields=frozenset({NUMBER_FIELD, DATE_FIELD}))
+    final = verify_pdf(sealed, trust_roots=[pki.root])
     assert final.valid, final.to_dict()
+    assert 'FORM_CHANGED_AFTER_SIGNING' not in final.signatures[0].flags
 
 
 def test_expired_certificate_is_not_valid(pki, make_pdf):

@@ -21,7 +21,11 @@ from pyhanko.sign.general import find_unique_cms_attribute
 from pyhanko.sign.validation.dss import DocumentSecurityStore, NoDSSFoundError
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.authority import CertTrustAnchor
+from pyhanko_certvalidator.errors import RevokedError
 from pyhanko_certvalidator.registry import SimpleTrustManager
+from pyhanko_certvalidator.revinfo.validate_crl import verify_crl
+from pyhanko_certvalidator.revinfo.validate_ocsp import verify_ocsp_response
+from pyhanko_certvalidator.util import get_declared_revinfo
 
 logger = logging.getLogger(__name__)
 
@@ -83,24 +87,6 @@ class EmbeddedValidationData:
         except Exception as exc:
             self.problems.append(f'unreadable revocation archival attribute: {exc}')
 
-    def has_revinfo_for(self, cert: x509.Certificate) -> bool:
-        """True when some embedded OCSP response or CRL speaks about ``cert`` (same issuer, and for OCSP, serial)."""
-        for resp in self.ocsps:
-            try:
-                basic = resp['response_bytes']['response'].parsed
-                for single in basic['tbs_response_data']['responses']:
-                    if single['cert_id']['serial_number'].native == cert.serial_number:
-                        return True
-            except Exception:
-                continue
-        for crl in self.crls:
-            try:
-                if crl.issuer == cert.issuer:
-                    return True
-            except Exception:
-                continue
-        return False
-
 
 def read_embedded_validation_data(reader) -> EmbeddedValidationData:
     """Read the document security store; a damaged DSS is reported, not fatal (the signature may not need it)."""
@@ -158,3 +144,51 @@ def build_context(
         revocation_mode='soft-fail',
         retroactive_revinfo=retroactive_revinfo,
     )
+
+
+async def revocation_status(status, cert: x509.Certificate, ctx: ValidationContext, *,
+                            trust_roots: Sequence[x509.Certificate], embedded: EmbeddedValidationData
+                            ) -> tuple[str, str | None]:
+    """(good / revoked / unknown, source) for the signing certificate, as the revocation check concluded.
+
+    The certificate validator runs in soft-fail mode and does not record which response it relied on, so the
+    same routines it uses (``verify_ocsp_response``, then ``verify_crl``, in its order and only for the kinds of
+    revocation data the certificate declares) are run again on the validated path, at the same validation time,
+    once per origin of the data: fetched online (what ``ctx`` fetched during validation, no new fetch) and
+    embedded in the file. 'good' needs one of them to conclude "not revoked"; data that merely exists, a failed
+    fetch or an undecidable response is 'unknown' with no source, which is what soft-fail tolerated.
+    """
+    if status.revoked:
+        return 'revoked', None
+    path = status.validation_path
+    if not status.trusted or path is None:
+        return 'unknown', None
+    has_crl, has_ocsp = get_declared_revinfo(cert)
+    embedded_ocsp = {o.dump() for o in embedded.ocsps}
+    embedded_crl = {c.dump() for c in embedded.crls}
+    fetched_ocsps = [o for o in ctx.ocsps if o.dump() not in embedded_ocsp]
+    fetched_crls = [c for c in ctx.crls if c.dump() not in embedded_crl]
+    probes = []
+    if has_ocsp:
+        probes += [('online_ocsp', verify_ocsp_response, (), fetched_ocsps),
+                   ('embedded_ocsp', verify_ocsp_response, (), list(embedded.ocsps))]
+    if has_crl:
+        probes += [('embedded_crl', verify_crl, list(embedded.crls), ()),
+                   ('online_crl', verify_crl, fetched_crls, ())]
+    for source, check, crls, ocsps in probes:
+        if not crls and not ocsps:
+            continue
+        probe_ctx = ValidationContext(
+            trust_manager=trust_manager_for(trust_roots), other_certs=list(embedded.certs), crls=list(crls),
+            ocsps=list(ocsps), moment=ctx.moment, allow_fetching=False, revocation_mode='soft-fail',
+            retroactive_revinfo=ctx.retroactive_revinfo,
+        )
+        try:
+            await check(cert, path, probe_ctx)
+        except RevokedError:
+            return 'revoked', source
+        except Exception as exc:  # no match, undecidable, unverifiable: this origin says nothing
+            logger.debug('revocation probe %s: %s', source, exc)
+            continue
+        return 'good', source
+    return 'unknown', None

@@ -17,12 +17,13 @@ from pyhanko.sign.validation.pdf_embedded import (
 )
 from pyhanko.sign.validation.settings import KeyUsageConstraints
 
-from . import verdict
+from . import changes, verdict
 from .context import (
     EmbeddedValidationData,
     build_context,
     key_usage_problem,
     read_embedded_validation_data,
+    revocation_status,
 )
 from .model import (
     ERR_RESOURCES,
@@ -35,7 +36,7 @@ from .model import (
     SignatureReport,
     VerificationReport,
 )
-from .pdfparts import UnreadablePdf, field_types, open_reader, signed_revision_metadata
+from .pdfparts import UnreadablePdf, form_fields, open_reader, signed_revision_metadata
 
 logger = logging.getLogger(__name__)
 
@@ -51,17 +52,16 @@ def verify_pdf(
     trust_roots: Sequence[x509.Certificate] = (),
     offline: bool = True,
     validation_time: datetime | None = None,
-    own_flow_fields: frozenset[str] | None = None,
 ) -> VerificationReport:
     """Verify every signature and document timestamp in ``data``.
 
     Never raises for any input: an unreadable file gives a report with ``error`` set and ``valid`` false, and a
     problem with one signature becomes that signature's TOTAL-FAILED or INDETERMINATE verdict with a reason.
     ``trust_roots`` are the only anchors (nothing from the operating system); ``offline`` uses only revocation
-    data embedded in the file; ``validation_time`` (timezone-aware) defaults to now; ``own_flow_fields`` names
-    the form fields that eoffice itself fills after signing (number, date), whose filling is not flagged.
+    data embedded in the file; ``validation_time`` (timezone-aware) defaults to now. The policy is the one of
+    ``verdict`` (version ``verdict.POLICY_VERSION``); no argument changes it.
     """
-    coro = _verify(data, tuple(trust_roots), offline, validation_time, own_flow_fields)
+    coro = _verify(data, tuple(trust_roots), offline, validation_time)
     try:
         asyncio.get_running_loop()
     except RuntimeError:
@@ -81,7 +81,7 @@ def verify_pdf(
         return VerificationReport.refused(ERR_UNREADABLE, f'verification failed: {exc.__class__.__name__}: {exc}')
 
 
-async def _verify(data, trust_roots, offline, validation_time, own_flow_fields) -> VerificationReport:
+async def _verify(data, trust_roots, offline, validation_time) -> VerificationReport:
     try:
         reader, tolerant_note = open_reader(data)
         fields = list(enumerate_sig_fields(reader, filled_status=True))
@@ -99,29 +99,44 @@ async def _verify(data, trust_roots, offline, validation_time, own_flow_fields) 
     if not fields:
         return report
     embedded = read_embedded_validation_data(reader)
+    problem = None
     try:
-        types = field_types(reader)
+        all_fields = form_fields(reader)
+        drawn = changes.drawn_changes(reader)
     except MemoryError:
         raise
     except Exception as exc:
-        types = {}
-        logger.info('form field tree unreadable: %s', exc)
-    settings = dict(
-        trust_roots=trust_roots, offline=offline, moment=validation_time, embedded=embedded,
-        types=types, own_flow_fields=own_flow_fields, tolerant_note=tolerant_note,
-    )
+        # Without the field tree or the page annotations nothing after a signature can be vouched for: every
+        # signature followed by later revisions is then capped in changes.settle.
+        all_fields, drawn, problem = {}, [], f'{exc.__class__.__name__}: {exc}'[:300]
+        logger.info('form field tree or annotations unreadable: %s', exc)
+    settings = dict(trust_roots=trust_roots, offline=offline, moment=validation_time, embedded=embedded)
+    analyses: dict[int, changes.AfterSigning] = {}
     for name, _value, field_ref in fields:
-        report.signatures.append(await _check_field(reader, name, field_ref, **settings))
+        rep, status = await _check_field(reader, name, field_ref, tolerant_note=tolerant_note, **settings)
+        report.signatures.append(rep)
+        if status is not None and rep.revision is not None and rep.revision < rep.total_revisions:
+            try:
+                after = changes.after_signing(reader, rep, status, all_fields, drawn)
+            except MemoryError:
+                raise
+            except Exception as exc:
+                after = changes.AfterSigning(problem=f'{exc.__class__.__name__}: {exc}'[:300])
+            after.problem = after.problem or problem
+            analyses[id(rep)] = after
     # In signing order, as pyHanko lists them; a signature that could not be parsed has no revision and goes last.
     report.signatures.sort(key=lambda sig: sig.revision if sig.revision is not None else 1 << 30)
+    changes.settle(report.signatures, analyses)
     _assign_levels(report.signatures, embedded)
     for problem in embedded.problems:
         for sig in report.signatures:
-            sig.reasons.append(problem)
+            verdict.note(sig, problem, f'dữ liệu kiểm tra nhúng trong tệp bị lỗi: {problem}')
     return report
 
 
-async def _check_field(reader, name, field_ref, *, tolerant_note, **settings) -> SignatureReport:
+async def _check_field(reader, name, field_ref, *, tolerant_note, **settings):
+    """(report, pyHanko status or None) for one signature field; the report has its own verdict, before the
+    cross-signature pass."""
     rep = SignatureReport(field=name, total_revisions=reader.xrefs.total_revisions)
     try:
         emb = EmbeddedPdfSignature(reader, field_ref, name)
@@ -129,7 +144,8 @@ async def _check_field(reader, name, field_ref, *, tolerant_note, **settings) ->
         raise
     except Exception as exc:
         # e.g. an unsigned placeholder whose /Contents are all zeros, or CMS that is not CMS
-        return verdict.fail(rep, TOTAL_FAILED, 'FORMAT_FAILURE', f'the signature value cannot be parsed: {exc}')
+        return verdict.fail(rep, TOTAL_FAILED, 'FORMAT_FAILURE', f'the signature value cannot be parsed: {exc}',
+                            f'không đọc được giá trị chữ ký: {exc}'), None
     try:
         rep.sub_filter = str(emb.sig_object.get('/SubFilter'))
         _describe_signer(rep, emb.signer_cert)
@@ -139,9 +155,10 @@ async def _check_field(reader, name, field_ref, *, tolerant_note, **settings) ->
     except MemoryError:
         raise
     except Exception as exc:
-        rep.reasons.append(f'signer details partly unreadable: {exc}')
+        verdict.note(rep, f'signer details partly unreadable: {exc}', f'một phần thông tin người ký không đọc được: {exc}')
+    status = None
     try:
-        await _validate(rep, emb, **settings)
+        status = await _validate(rep, emb, **settings)
     except MemoryError:
         raise
     except Exception as exc:
@@ -152,12 +169,15 @@ async def _check_field(reader, name, field_ref, *, tolerant_note, **settings) ->
         indication = TOTAL_FAILED if sub in (None, 'GENERIC', 'FORMAT_FAILURE') else verdict.from_subindic(
             exc.ades_subindication)[0]
         verdict.fail(rep, indication, sub if sub not in (None, 'GENERIC') else 'FORMAT_FAILURE',
-                     f'the signature or the later revisions cannot be analysed: {exc}')
-    return verdict.finish(rep, tolerant_note)
+                     f'the signature or the later revisions cannot be analysed: {exc}',
+                     f'không phân tích được chữ ký hoặc các phiên bản sau của tệp: {exc}')
+        status = None
+    return verdict.finish(rep, tolerant_note), status
 
 
-async def _validate(rep, emb, *, trust_roots, offline, moment, embedded: EmbeddedValidationData, types,
-                    own_flow_fields):
+async def _validate(rep, emb, *, trust_roots, offline, moment, embedded: EmbeddedValidationData):
+    """Checks 1-6 of ``verdict`` for one signature; return the pyHanko status that the verdict rests on (None
+    when the signature never got as far as a status)."""
     sig_type = emb.sig_object_type
     ctx_args = dict(moment=moment, offline=offline, embedded=embedded)
     if sig_type == '/DocTimeStamp':
@@ -165,14 +185,17 @@ async def _validate(rep, emb, *, trust_roots, offline, moment, embedded: Embedde
         ctx = build_context(trust_roots, **ctx_args)
         status = await async_validate_pdf_timestamp(emb, ctx, diff_policy=DEFAULT_DIFF_POLICY)
         _record_integrity(rep, status)
-        rep.timestamp_time = status.timestamp
+        if verdict.ts_ok(status):
+            # A time is only shown when the token proves it: intact, valid and from a trusted TSA.
+            rep.timestamp_time = status.timestamp
         if verdict.integrity_verdict(rep, status):
             verdict.trust_verdict(rep, status, None)
             verdict.note_later_revisions(rep, status)
-        return
+        return status
     if sig_type != '/Sig':
-        verdict.fail(rep, TOTAL_FAILED, 'FORMAT_FAILURE', f'unknown signature dictionary type {sig_type}')
-        return
+        verdict.fail(rep, TOTAL_FAILED, 'FORMAT_FAILURE', f'unknown signature dictionary type {sig_type}',
+                     f'kiểu từ điển chữ ký không xác định {sig_type}')
+        return None
     rep.kind = KIND_SIGNATURE
     embedded.add_archival(emb.signer_info)
     ctx = build_context(trust_roots, **ctx_args)
@@ -183,11 +206,9 @@ async def _validate(rep, emb, *, trust_roots, offline, moment, embedded: Embedde
     if status.signer_reported_dt is not None:
         rep.signing_time = status.signer_reported_dt
     ts = status.timestamp_validity
-    ts_ok = ts is not None and ts.intact and ts.valid and ts.trusted
-    if ts is not None:
-        rep.timestamp_time = ts.timestamp
+    ts_ok = verdict.ts_ok(ts)
     if not verdict.integrity_verdict(rep, status):
-        return
+        return status
     if ts_ok and status.trust_problem_indic in verdict.TIME_CURABLE:
         # Past-signature validation: the timestamp proves the signature existed at ts.timestamp, so the chain
         # is judged at that moment, with revocation data issued later accepted as evidence about that moment.
@@ -197,13 +218,21 @@ async def _validate(rep, emb, *, trust_roots, offline, moment, embedded: Embedde
             emb, past_ctx, diff_policy=DEFAULT_DIFF_POLICY, key_usage_settings=_NO_PYHANKO_KU
         )
         if past.trusted and not past.revoked:
-            rep.reasons.append(f'certificate status judged at the timestamp time {ts.timestamp.isoformat()}')
+            when = ts.timestamp.isoformat()
+            verdict.note(rep, f'certificate status judged at the timestamp time {when}',
+                         f'trạng thái chứng thư được đánh giá tại thời điểm của dấu thời gian {when}')
             rep.flags.append(FLAG_VALID_AT_TIMESTAMP)
             status, ctx = past, past_ctx
-    rep.trusted = bool(status.trusted) and key_usage_problem(emb.signer_cert) is None
-    rep.revocation = _revocation_status(status, emb.signer_cert, embedded, ctx)
-    verdict.trust_verdict(rep, status, key_usage_problem(emb.signer_cert))
-    verdict.changes_verdict(rep, status, types, own_flow_fields)
+    if ts_ok:
+        rep.timestamp_time = ts.timestamp
+    ku_problem = key_usage_problem(emb.signer_cert)
+    rep.trusted = bool(status.trusted) and ku_problem is None
+    rep.revocation, rep.revocation_source = await revocation_status(
+        status, emb.signer_cert, ctx, trust_roots=trust_roots, embedded=embedded)
+    verdict.trust_verdict(rep, status, ku_problem)
+    verdict.constraints_verdict(rep, status)
+    verdict.note_later_revisions(rep, status)
+    return status
 
 
 def _record_integrity(rep: SignatureReport, status) -> None:
@@ -216,23 +245,6 @@ def _record_integrity(rep: SignatureReport, status) -> None:
     rep.docmdp_ok = status.docmdp_ok
     if status.revoked:
         rep.revocation = 'revoked'
-
-
-def _revocation_status(status, cert, embedded: EmbeddedValidationData, ctx) -> str:
-    """good / revoked / unknown for the signing certificate.
-
-    'good' needs revocation data that speaks about the certificate *and* a chain that validated with it: the
-    certificate validator turns matching-but-unusable revocation data into a hard failure, and only missing
-    data is tolerated, so "trusted + matching data present" means the data was checked and said good.
-    """
-    if status.revoked:
-        return 'revoked'
-    if not status.trusted:
-        return 'unknown'
-    pool = EmbeddedValidationData(crls=list(ctx.crls), ocsps=list(ctx.ocsps))
-    if embedded.has_revinfo_for(cert) or pool.has_revinfo_for(cert):
-        return 'good'
-    return 'unknown'
 
 
 def _describe_signer(rep: SignatureReport, cert: x509.Certificate) -> None:

@@ -16,13 +16,18 @@ TOTAL_FAILED = 'TOTAL-FAILED'
 
 # Flags: machine-readable notes that explain why a signature is not a plain pass, or what a reader should know.
 FLAG_FORM_CHANGED = 'FORM_CHANGED_AFTER_SIGNING'
-FLAG_OWN_FLOW_FIELDS = 'OWN_FLOW_FIELDS_FILLED'
 FLAG_ANNOTATIONS = 'ANNOTATIONS_ADDED_AFTER_SIGNING'
 FLAG_MODIFIED = 'MODIFIED_AFTER_SIGNING'
 FLAG_LATER_REVISIONS = 'LATER_REVISIONS'
 FLAG_TOLERANT_PARSE = 'TOLERANT_PARSE'
 FLAG_KEY_USAGE = 'KEY_USAGE_NOT_FOR_SIGNING'
 FLAG_VALID_AT_TIMESTAMP = 'VALIDATED_AT_TIMESTAMP_TIME'
+FLAG_SEED_VALUE = 'SEED_VALUE_VIOLATION'
+FLAG_CONTENT_TIMESTAMP = 'CONTENT_TIMESTAMP_INVALID'
+FLAG_SIG_FIELD_CHANGED = 'SIGNATURE_FIELD_CHANGED_AFTER_SIGNING'
+
+# Where the revocation status came from (SignatureReport.revocation_source).
+REVOCATION_SOURCES = ('embedded_ocsp', 'embedded_crl', 'online_ocsp', 'online_crl')
 
 # Refusals of the whole file (top-level "error").
 ERR_TOO_LARGE = 'file_too_large'
@@ -55,7 +60,8 @@ class SignatureReport:
     intact: bool = False                   #: the signed bytes hash to the signed digest
     crypto_valid: bool = False             #: the CMS signature value verifies with the signer's key
     trusted: bool = False                  #: chain to a configured trust anchor, valid at the reference time
-    revocation: str = 'unknown'            #: good / revoked / unknown
+    revocation: str = 'unknown'            #: good / revoked / unknown, as the revocation check concluded
+    revocation_source: str | None = None   #: one of REVOCATION_SOURCES when a check concluded; else None
     coverage: str | None = None            #: pyHanko SignatureCoverageLevel name
     modification_level: str | None = None  #: pyHanko ModificationLevel name; None = could not be computed
     docmdp_ok: bool | None = None
@@ -68,7 +74,8 @@ class SignatureReport:
     total_revisions: int | None = None
     reason: str | None = None              #: /Reason of the signature dictionary, read from the signed revision
     location: str | None = None
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)     #: English, most important first
+    reasons_vi: list[str] = field(default_factory=list)  #: the same reasons in Vietnamese, in the same order
     flags: list[str] = field(default_factory=list)
 
     @property
@@ -77,6 +84,7 @@ class SignatureReport:
         return self.indication == TOTAL_PASSED
 
     def to_dict(self) -> dict:
+        """The JSON shape of one signature (keys of DESIGN.md's stable interface always present)."""
         return {
             'field': self.field,
             'kind': self.kind,
@@ -91,6 +99,7 @@ class SignatureReport:
             'crypto_valid': self.crypto_valid,
             'trusted': self.trusted,
             'revocation': self.revocation,
+            'revocation_source': self.revocation_source,
             'coverage': self.coverage,
             'modification_level': self.modification_level,
             'docmdp_ok': self.docmdp_ok,
@@ -104,11 +113,13 @@ class SignatureReport:
             'reason': self.reason,
             'location': self.location,
             'reasons': list(self.reasons),
+            'reasons_vi': list(self.reasons_vi),
             'flags': list(self.flags),
         }
 
     @classmethod
     def from_dict(cls, data: dict) -> 'SignatureReport':
+        """Inverse of ``to_dict``; keys it does not know are ignored, missing ones take their defaults."""
         kwargs = {k: data.get(k) for k in cls.__dataclass_fields__ if k in data}
         for key in ('signing_time', 'timestamp_time'):
             if kwargs.get(key):

@@ -63,7 +63,13 @@ def _describe(exc: BaseException) -> str:
 
 def field_types(reader: PdfFileReader) -> dict[str, str]:
     """Map each fully qualified terminal field name of the current revision to its /FT (inherited)."""
-    out: dict[str, str] = {}
+    return {name: ft for name, (ft, _ref) in form_fields(reader).items()}
+
+
+def form_fields(reader: PdfFileReader) -> dict[str, tuple[str, object]]:
+    """Map each fully qualified terminal field name of the current revision to (its inherited /FT, the field
+    object as found in the tree: an indirect reference, or the dictionary itself when it is direct)."""
+    out: dict[str, tuple[str, object]] = {}
     try:
         fields = reader.root['/AcroForm']['/Fields']
     except (KeyError, TypeError):
@@ -93,7 +99,7 @@ def field_types(reader: PdfFileReader) -> dict[str, str]:
             if has_field_kids:
                 walk(kids, name, ft, depth + 1)
             elif name:
-                out[name] = str(ft) if ft is not None else ''
+                out[name] = (str(ft) if ft is not None else '', ref)
 
     walk(fields, '', None, 0)
     return out
