@@ -87,6 +87,7 @@ class TestPKI:
         make = lambda label, arch=None: TestSigner(label, arch or self.arch, self.password)  # noqa: E731
         self.good, self.revoked, self.expired = make("good"), make("revoked"), make("expired")
         self.no_nonrepudiation, self.seal = make("no-nonrepudiation"), make("seal")
+        self.encipher_only = make("encipher-only")  # keyEncipherment only: not a signing certificate
         self.unknown_root = make("stranger", self.rogue_arch)
         self._revocation_overrides: dict[str, RevocationStatus | None] = {}
         original = self.arch.check_revocation_status
@@ -135,12 +136,20 @@ class TestPKI:
                 self._revocation_overrides[signer.label] = previous
 
 
+def _key_usage_only(spec: dict, *usages: str) -> dict:
+    """`spec` with its key usage replaced by `usages` (e.g. a key for encryption only, not for signing)."""
+    for ext in spec["extensions"]:
+        if ext["id"] == "key_usage":
+            ext["smart-value"]["params"] = list(usages)
+    return spec
+
+
 def _config(keys_dir, now: datetime) -> dict:
     start, far = datetime(2019, 1, 1, tzinfo=timezone.utc), now + timedelta(days=365 * 20)
     signer = dict(ocsp="interm", crl_repo="interm")
     names = {"root": "Test Root CA", "interm": "Test Agency CA", "ocsp": "Test OCSP", "tsa": "Test TSA",
              "good": "Nguyễn Văn Đức", "revoked": "Trần Thị Thu", "expired": "Lê Văn Cũ",
-             "no-nonrepudiation": "Phạm Văn Thiếu", "seal": "UBND huyện Thạnh Trị"}
+             "no-nonrepudiation": "Phạm Văn Thiếu", "seal": "UBND huyện Thạnh Trị", "encipher-only": "Võ Văn Mã"}
     certs = {
         "root": {**ca_cert_spec("root", start, far), "subject": "root"},
         "interm": ca_cert_spec("root", start, far, crl_repo="root", path_len=0),
@@ -156,6 +165,8 @@ def _config(keys_dir, now: datetime) -> dict:
         "no-nonrepudiation": leaf_cert_spec("interm", now - timedelta(days=30), now + timedelta(days=730),
                                             non_repudiation=False, **signer),
         "seal": leaf_cert_spec("interm", now - timedelta(days=30), now + timedelta(days=730), **signer),
+        "encipher-only": _key_usage_only(leaf_cert_spec("interm", now - timedelta(days=30),
+                                                        now + timedelta(days=730), **signer), "key_encipherment"),
     }
     rogue_certs = {
         "root": {**ca_cert_spec("root", start, far), "subject": "root"},

@@ -4,6 +4,7 @@ validity, key usage and the owner's name, with an admin's audited confirmation f
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -134,5 +135,95 @@ def test_signing_through_a_failing_service_does_not_echo_it(client, demo_pki, ap
     assert len(remote.hits) == hits
 
 
-def test_password_is_the_demo_pin():
-    assert PASSWORD  # the demo PKI's PKCS#12 files open with the demo password (used below)
+# -- PKCS#12 imports ----------------------------------------------------------------------------------------------
+
+P12 = "/api/v1/signing/credential/pkcs12"
+
+
+def _import(client, headers, p12: bytes, pin: str, **form):
+    return client.post(P12, headers=headers, content_type="multipart/form-data",
+                       data={"file": (io.BytesIO(p12), "key.p12"), "pin": pin, **form})
+
+
+def _audit(db_session, action):
+    from eoffice.audit.models import AuditEntry
+
+    return [json.loads(e.data) | {"actor": e.actor_name} for e in
+            db_session.scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id))]
+
+
+def test_a_certificate_issued_to_someone_else_is_refused_and_the_refusal_audited(client, demo, api_token, pki,
+                                                                                 db_session):
+    specialist = api_token("thanhtri-specialist")
+    refused = _import(client, specialist, pki.good.pkcs12, pki.password)
+    error = _envelope(refused, 409, "name_mismatch")
+    assert "Nguyễn Văn Đức" in error["message"] and "quản trị" in error["message"]
+    (entry,) = _audit(db_session, "signing.import_refused")
+    assert entry["certificate_name"] == "Nguyễn Văn Đức" and entry["actor"] == "thanhtri-specialist"
+    # A user's own "confirmation" counts for nothing.
+    _envelope(_import(client, specialist, pki.good.pkcs12, pki.password, confirm_name="1"), 403, "forbidden")
+    assert _audit(db_session, "signing.import") == []
+
+
+def test_an_admin_confirms_a_name_that_differs_and_the_import_is_audited(client, demo, api_token, pki, db_session):
+    from eoffice.signing.models import SigningCredential
+
+    admin = api_token("thanhtri-admin")
+    unconfirmed = _import(client, admin, pki.good.pkcs12, pki.password, username="thanhtri-specialist")
+    _envelope(unconfirmed, 409, "name_mismatch")
+    confirmed = _import(client, admin, pki.good.pkcs12, pki.password, username="thanhtri-specialist",
+                        confirm_name="1")
+    assert confirmed.status_code == 201, confirmed.get_json()
+    credential = db_session.get(SigningCredential, confirmed.get_json()["id"])
+    assert credential.user.username == "thanhtri-specialist" and credential.active
+    (refusal,) = _audit(db_session, "signing.import_refused")
+    (entry,) = _audit(db_session, "signing.import")
+    assert refusal["actor"] == entry["actor"] == "thanhtri-admin"
+    assert entry["name_confirmed_by_admin"] is True and entry["certificate_name"] == "Nguyễn Văn Đức"
+    assert entry["user_id"] == credential.user_id
+    # Another agency's user is not the admin's to give a key to.
+    _envelope(_import(client, admin, pki.good.pkcs12, pki.password, username="sonoivu-specialist",
+                      confirm_name="1"), 404, "not_found")
+
+
+def test_the_owners_name_matches_whatever_its_case_spacing_and_normal_form(client, demo, api_token, pki,
+                                                                           db_session):
+    import unicodedata
+
+    from eoffice.accounts import services
+
+    agency = demo["thanhtri"]
+    services.create_user(agency, username="tt-duc", password=PASSWORD, roles=["leader"],
+                         full_name=unicodedata.normalize("NFD", "  nguyễn   VĂN  đức "))
+    db_session.commit()
+    made = _import(client, api_token("tt-duc"), pki.good.pkcs12, pki.password)
+    assert made.status_code == 201, made.get_json()
+    assert _audit(db_session, "signing.import_refused") == []
+
+
+@pytest.mark.parametrize("signer, code", [("expired", "certificate_expired"),
+                                          ("encipher_only", "certificate_not_for_signing")])
+def test_an_expired_or_non_signing_certificate_is_refused(client, demo, api_token, pki, db_session, signer, code):
+    from eoffice.signing.models import SigningCredential
+
+    before = db_session.scalars(select(SigningCredential.id)).all()
+    refused = _import(client, api_token("thanhtri-admin"), getattr(pki, signer).pkcs12, pki.password,
+                      username="thanhtri-specialist", confirm_name="1")
+    error = _envelope(refused, 422, code)
+    assert "chứng thư" in error["message"].lower()
+    assert db_session.scalars(select(SigningCredential.id)).all() == before
+
+
+def test_digital_signature_alone_is_enough(client, demo, api_token, pki):
+    made = _import(client, api_token("thanhtri-admin"), pki.no_nonrepudiation.pkcs12, pki.password,
+                   username="thanhtri-specialist", confirm_name="1")
+    assert made.status_code == 201
+
+
+def test_the_web_upload_refuses_someone_elses_certificate_and_keeps_the_audit(client, demo, login, pki, db_session):
+    login("thanhtri-specialist")
+    page = client.post("/signing/pkcs12", data={"p12-pin": pki.password,
+                                                "p12-file": (io.BytesIO(pki.good.pkcs12), "k.p12")},
+                       content_type="multipart/form-data", follow_redirects=True)
+    assert "Nguyễn Văn Đức" in page.get_data(as_text=True) and "Đã lưu khóa" not in page.get_data(as_text=True)
+    assert len(_audit(db_session, "signing.import_refused")) == 1
