@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import gettext as _
+from pyhanko.pdf_utils.misc import PdfError
 
 from eoffice.core import signals
 from eoffice.core.errors import Forbidden, ValidationFailed
@@ -79,6 +80,8 @@ def sign_documents(actor, pdfs: list[bytes], pin: str, *, as_seal: bool = False,
     of any PDF passes its own name. The whole batch fails on the first document that cannot be signed, naming
     it, so a batch is all or nothing.
     """
+    for number, pdf in enumerate(pdfs, 1):
+        services.check_readable_pdf(pdf, document=number)  # before the PIN: a broken file costs no attempt
     credential = services.active_credential(actor.agency_id, None if as_seal else actor)
     options = signature_options(actor, as_seal=as_seal, visible=visible, field_name=field_name)
     if credential.kind == REMOTE:
@@ -97,6 +100,10 @@ def sign_documents(actor, pdfs: list[bytes], pin: str, *, as_seal: bool = False,
         except SigningFailure as exc:
             raise ValidationFailed(_("Document %(n)d could not be signed: %(e)s", n=len(results) + 1, e=str(exc)[:300]),
                                    code="signing_failed", details={"document": len(results) + 1}) from None
+        except (PdfError, *services.PDF_PARSE_ERRORS):
+            current_app.logger.warning("document %d of a batch could not be parsed for signing", len(results) + 1,
+                                       exc_info=True)
+            raise services.unreadable_pdf(document=len(results) + 1) from None
     signals.document_signed.send(credential, actor=actor, count=len(results),
                                  level=results[0].level.value if results else None,
                                  downgraded=[r.downgrade_reason for r in results if r.downgraded])
@@ -122,6 +129,8 @@ def _sign_remotely(actor, credential, pdfs: list[bytes], options: dict) -> list[
             signed = sign_remote(pdf, service, stamper, field_name=options["field_name"], stamp=options.get("stamp"),
                                  box=options.get("box"), page=options["page"] % _page_count(pdf),
                                  text_params={"signing_time": when})
+        except (PdfError, *services.PDF_PARSE_ERRORS):
+            raise services.unreadable_pdf(document=len(results) + 1) from None
         except RemoteSigningError as exc:
             # The service's own words stay in the server log: they may carry what it should not tell a user.
             current_app.logger.warning("remote signing service %s failed for credential %s: %s",

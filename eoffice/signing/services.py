@@ -27,7 +27,7 @@ from eoffice.signing.credentials import CredentialError, Pkcs11Credential, Pkcs1
 from eoffice.signing.trust import audience_roots
 # Verification is part of this façade; its implementation lives beside it.
 from eoffice.signing.verification import (  # noqa: F401
-    request_verification, stored_report, verify_data, verify_stored)
+    refuse_unverifiable, request_verification, stored_report, verify_data, verify_stored)
 from eoffice.signing.models import PKCS11, PKCS12, REMOTE, SEAL_IMAGE, SIGNATURE_IMAGE, SigningCredential, StampImage, TrustAnchor
 
 
@@ -338,3 +338,39 @@ def stamp_png(agency_id: int, kind: str, user=None) -> bytes | None:
         StampImage.agency_id == agency_id, StampImage.kind == kind,
         StampImage.user_id == user.id if user is not None else StampImage.user_id.is_(None)))
     return get_store().read(image.sha256) if image else None
+
+
+# -- PDF input --------------------------------------------------------------------------------------------------
+
+#: What pyHanko raises, besides its own PdfError, on a file it cannot parse (it has no single exception type).
+PDF_PARSE_ERRORS = (ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError, AssertionError)
+
+
+def unreadable_pdf(name: str | None = None, *, document: int | None = None) -> ValidationFailed:
+    """The 422 for a file that is not a readable PDF (the parser's words are not repeated to the client)."""
+    if name:
+        message = _("%(name)s could not be read as a PDF.", name=name)
+    elif document:
+        message = _("Document %(n)d could not be read as a PDF.", n=document)
+    else:
+        message = _("The file could not be read as a PDF.")
+    details = {k: v for k, v in (("file", name), ("document", document)) if v}
+    return ValidationFailed(message, code="unreadable_pdf", details=details)
+
+
+def check_readable_pdf(data: bytes, name: str | None = None, *, document: int | None = None) -> int:
+    """The page count of `data`, read the way signing reads it; `unreadable_pdf` (422) when pyHanko cannot."""
+    from io import BytesIO
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    try:
+        reader = PdfFileReader(BytesIO(data), strict=False)
+        pages = reader.root["/Pages"]
+        count = int(pages["/Count"])
+        reader.find_page_for_modification(0)  # the page tree resolves down to a first page
+        if count < 1:
+            raise ValueError("no pages")
+        return count
+    except Exception:  # noqa: BLE001 - untrusted input: any failure of the parser is "not a readable PDF"
+        raise unreadable_pdf(name, document=document) from None

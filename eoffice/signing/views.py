@@ -54,7 +54,9 @@ def verify():
     report["file_sha256"] = hashlib.sha256(data).hexdigest()
     # The report is kept (content-addressed, so its name is unguessable) for the JSON and PDF downloads.
     token = report_store().put(json.dumps(report, ensure_ascii=False, sort_keys=True).encode())
-    return render_template("signing/verify.html", form=VerifyForm(formdata=None), report=report, token=token)
+    # A file that could not be judged (broken, over a limit) is shown with its reason, as a 422 like the API's.
+    status = 422 if report.get("error") else 200
+    return render_template("signing/verify.html", form=VerifyForm(formdata=None), report=report, token=token), status
 
 
 @bp.get("/verify/report/<token>.<fmt>")
@@ -106,6 +108,8 @@ def sign():
     if not uploads:
         raise ValidationFailed(_("Choose a PDF file."), code="file_required")
     pdfs = [read_pdf_upload(f) for f in uploads]
+    for upload, pdf in zip(uploads, pdfs):
+        services.check_readable_pdf(pdf, upload.filename)  # a 422 page, not a redirect: nothing was tried
     try:
         results = operations.sign_documents(actor, pdfs, form.pin.data, as_seal=form.as_seal.data,
                                             visible=form.visible.data, field_name=_free_field(actor, form.as_seal.data))

@@ -232,6 +232,10 @@ def add_file(doc: OutgoingDocument, actor, data: bytes, filename: str, *, role: 
         data, filename = convert_docx(data), Path(filename).with_suffix(".pdf").name
     elif not data.lstrip()[:5].startswith(b"%PDF-"):
         raise ValidationFailed(_("%(name)s is not a PDF or DOCX file.", name=filename), code="not_pdf")
+    else:
+        from eoffice.signing.services import check_readable_pdf
+
+        check_readable_pdf(data, filename)  # a broken PDF is refused now, not when the leader signs it
     if role == MAIN:
         position = 0
     elif position is None:

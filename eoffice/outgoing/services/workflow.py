@@ -183,9 +183,13 @@ def prepare_document(doc: OutgoingDocument, actor) -> OutgoingFile:
     from eoffice.outgoing.services.issuing import layout_for
     from eoffice.signing.forms import prepare_signing_copy
 
+    from eoffice.signing.services import check_readable_pdf
+
     main = doc.current_file(MAIN)
+    data = main.stored_file.read()
+    check_readable_pdf(data, main.stored_file.name)
     try:
-        pdf = prepare_signing_copy(main.stored_file.read(), layout_for(doc))
+        pdf = prepare_signing_copy(data, layout_for(doc))
     except ValueError as exc:
         raise ValidationFailed(_("The main file cannot be prepared for signing: %(e)s", e=str(exc)[:200]),
                                code="not_preparable") from None
@@ -217,6 +221,7 @@ def sign_document(doc: OutgoingDocument, actor, pin: str) -> OutgoingDocument:
     from eoffice.signing.models import SIGNATURE_IMAGE
     from eoffice.signing.sign import SigningFailure, TimestampError, sign_pdf
     from eoffice.signing.stamps import SignerStampStyle
+    from pyhanko.pdf_utils.misc import PdfError
 
     from eoffice.outgoing.services.issuing import lock_document
 
@@ -232,6 +237,9 @@ def sign_document(doc: OutgoingDocument, actor, pin: str) -> OutgoingDocument:
     if not (pin or "").strip():
         raise ValidationFailed(_("Enter your PIN."), code="pin_required")
     credential = signing.active_credential(actor.agency_id, actor)
+    # A file that cannot be parsed is refused before the PIN is tried (files stored before uploads were checked).
+    current = doc.current_file(SIGNING_COPY) or doc.current_file(MAIN)
+    signing.check_readable_pdf(current.stored_file.read())
     with signing.unlocked(credential, pin, actor=actor) as signer:
         # Everything after the PIN is one unit: a failing signature leaves no approval and no file behind.
         with db.session.begin_nested():
@@ -256,6 +264,8 @@ def sign_document(doc: OutgoingDocument, actor, pin: str) -> OutgoingDocument:
             except SigningFailure as exc:
                 raise ValidationFailed(_("The document could not be signed: %(e)s", e=str(exc)[:300]),
                                        code="signing_failed") from None
+            except (PdfError, *signing.PDF_PARSE_ERRORS):
+                raise signing.unreadable_pdf() from None
             add_version(doc, LEADER_SIGNED, result.pdf, f"{doc.id}-signed.pdf", actor)
             doc.status, doc.signed_at = SIGNED, result.signing_time
             record_event(doc, "sign", actor, comment=result.level.value)
