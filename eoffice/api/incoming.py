@@ -68,7 +68,8 @@ def incoming_create():
     actor = current_actor()
     fields = document_fields(request.form)
     files = _uploads("file")[:1] + _uploads("attachments")
-    doc = services.create_incoming(actor.agency, actor=actor, files=files,
+    report = services.verify_uploads(actor.agency, files)
+    doc = services.create_incoming(actor.agency, actor=actor, files=files, report=report,
                                    electronic=request.form.get("electronic") in ("1", "true"), **fields)
     return _show(doc, 201)
 

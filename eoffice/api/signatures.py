@@ -18,8 +18,10 @@ from eoffice.signing.views import _free_field, _signed_name, _zip, read_pdf_uplo
 def signatures_verify():
     """Verify every signature of the uploaded `file` against the deployment's trust list and the caller's agency's
     anchors, under the one server-side policy (no request parameter changes it)."""
-    data = read_pdf_upload(request.files.get("file"))
-    return jsonify(services.verify_data(data, current_actor().agency_id).to_dict())
+    upload = request.files.get("file")
+    data = read_pdf_upload(upload)
+    report = services.verify_data(data, current_actor().agency_id)
+    return jsonify(services.refuse_unverifiable(report, upload.filename).to_dict())
 
 
 @bp.post("/signatures/sign")

@@ -126,7 +126,7 @@ def end_transaction_for_slow_work(session) -> None:
     flushed changes.
     """
     session = session() if callable(session) else session  # the scoped session's current Session
-    if in_write_transaction(session):
+    if in_write_transaction(session) or session.in_nested_transaction():
         raise WriteTransactionOpen("slow work requested inside a database transaction that has written")
     if session.in_transaction():
         session.commit()

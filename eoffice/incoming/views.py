@@ -120,8 +120,16 @@ def intake():
         fields = {f.name: f.data for f in form if f.name not in ("csrf_token", "file", "attachments", "electronic")}
         fields["document_type_id"] = fields["document_type_id"] or None
         files = _files(form.file) + _files(form.attachments)
-        doc, error = _attempt(lambda: services.create_incoming(current_actor().agency, actor=current_actor(),
-                                                               files=files, electronic=form.electronic.data, **fields))
+        actor = current_actor()
+        try:
+            # Before the savepoint: the verification runs with no transaction open.
+            report = services.verify_uploads(actor.agency, files)
+        except AppError as exc:
+            doc, error = None, exc
+        else:
+            doc, error = _attempt(lambda: services.create_incoming(actor.agency, actor=actor, files=files,
+                                                                   electronic=form.electronic.data, report=report,
+                                                                   **fields))
         if error is None:
             flash(_("The document was received. Check it and register it."), "success")
             return redirect(url_for("incoming.show", doc_id=doc.id))

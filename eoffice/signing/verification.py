@@ -14,17 +14,19 @@ import json
 import logging
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from eoffice.core import signals
 from eoffice.core.db import end_transaction_for_slow_work
+from eoffice.core.errors import ValidationFailed
 from eoffice.extensions import db
 from eoffice.signing.models import StoredVerification
 from eoffice.signing.trust import audience_roots, trust_key
 from eoffice.signing.verify import VerificationReport, verify_pdf_isolated
 from eoffice.signing.verify.verdict import POLICY_VERSION
-from eoffice.signing.verify.model import ERR_NOT_PDF, ERR_UNREADABLE
+from eoffice.signing.verify.model import ERR_NOT_PDF, ERR_TOO_LARGE, ERR_UNREADABLE
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,22 @@ def verify_data(data: bytes, agency_id: int | None, *, keep: bool = False) -> Ve
     if keep and report.error_code in KEEPABLE_ERRORS:
         _store(sha256, key, report)
     return report
+
+
+def refuse_unverifiable(report: VerificationReport, name: str | None = None) -> VerificationReport:
+    """`report` when the file was judged; a 422 in the error envelope when it could not be (a broken PDF, or one
+    that exceeded the verifier's size, time or memory limits), with the report in the details."""
+    if report.error_code is None:
+        return report
+    if report.error_code in (ERR_UNREADABLE, ERR_NOT_PDF):
+        message = _("%(name)s could not be read as a PDF.", name=name) if name else \
+            _("The file could not be read as a PDF.")
+    elif report.error_code == ERR_TOO_LARGE:
+        message = _("The file is larger than the signature verifier accepts.")
+    else:
+        message = _("The file could not be verified within the verifier's limits of time and memory.")
+    details = {"report": report.to_dict(), **({"file": name} if name else {})}
+    raise ValidationFailed(message, code=report.error_code, details=details)
 
 
 def stored_report(sha256: str, agency_id: int | None) -> VerificationReport | None:

@@ -20,35 +20,29 @@ def _counts(db_session):
                  for model in (IncomingDocument, IncomingFile, StoredFile, TraceEntry))
 
 
-def test_api_corrupt_pdf_is_accepted_as_a_scan_whose_signatures_could_not_be_verified(client, demo, api_token,
-                                                                                      db_session):
-    """The real verifier runs on the garbage: the intake neither fails nor hides it. The document is received
-    with one stored file and a report that says the file could not be read, prominent on its page."""
+def test_api_corrupt_pdf_is_refused_with_422_and_nothing_is_stored(client, demo, api_token, db_session):
+    """The real verifier runs on the garbage, outside any transaction: a file that cannot be read as a PDF is
+    refused with 422 in the error envelope, naming the file, and the intake stores nothing."""
     before = _counts(db_session)
     response = upload(client, api_token("thanhtri-clerk"), CORRUPT, name="hong.pdf")
-    assert response.status_code == 201, response.get_json()
-    body = response.get_json()
-    assert body["state"] == "received" and [f["name"] for f in body["files"]] == ["hong.pdf"]
-    from eoffice.incoming.models import IncomingDocument
-
-    doc = db_session.get(IncomingDocument, body["id"])
-    report = doc.verification_data
-    assert report["valid"] is False and report["signed"] is False and doc.signature_valid is None
-    assert report.get("error"), report  # the reason the file could not be verified is kept
-    after = _counts(db_session)
-    assert after[:3] == (before[0] + 1, before[1] + 1, before[2] + 1)
+    assert response.status_code == 422, response.get_json()
+    error = response.get_json()["error"]
+    assert error["code"] == "unreadable_pdf" and error["details"]["file"] == "hong.pdf"
+    assert "hong.pdf" in error["message"] and error["details"]["report"]["valid"] is False
+    assert _counts(db_session) == before
 
 
-def test_web_corrupt_pdf_shows_the_verification_warning(client, demo, login, db_session):
+def test_web_corrupt_pdf_is_refused_and_the_form_comes_back(client, demo, login, db_session):
     login("thanhtri-clerk")
+    before = _counts(db_session)
     response = client.post("/incoming/new", data={
         "file": (io.BytesIO(CORRUPT + b"web"), "hong.pdf"), "issuer_name": "Sở Tài chính", "subject": "Tệp hỏng",
         "urgency": "0", "secrecy": "0", "document_type_id": "0", "language": "vi"},
         content_type="multipart/form-data")
-    assert response.status_code == 302
-    page = client.get(response.headers["Location"])
-    assert page.status_code == 200
-    assert 'data-testid="signature-warning"' in page.get_data(as_text=True)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "hong.pdf" in page and "Tệp hỏng" in page  # the message, and the form keeps what was typed
+    assert _counts(db_session) == before
 
 
 def test_api_missing_required_fields_are_named_and_nothing_is_stored(client, demo, api_token, sample_pdf, db_session):

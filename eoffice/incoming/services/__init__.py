@@ -9,6 +9,7 @@ from eoffice.incoming.services.handling import (  # noqa: F401
 from eoffice.incoming.services.intake import (  # noqa: F401
     recall_incoming,
     check_upload, create_incoming, find_duplicates, receive_internal, register_incoming, return_incoming,
+    verify_uploads,
 )
 from eoffice.incoming.services.reminders import (  # noqa: F401
     mark_notifications_read, remind_deadlines, working_days_between,

@@ -23,7 +23,7 @@ from eoffice.incoming.services.trace import record_action
 from eoffice.registry.models import IN, DocumentType, RegistryBook
 from eoffice.registry.services import allocate_number
 from eoffice.core.files import StoredFile
-from eoffice.signing.services import request_verification
+from eoffice.signing.services import refuse_unverifiable, request_verification, verify_data
 
 #: Text fields and their lengths (Phụ lục VI Part II; the issuer code keeps room for longer identifiers).
 TEXT_FIELDS = {"document_identifier": 100, "issuer_code": 64, "issuer_name": 200, "code_number": 11,
@@ -80,14 +80,29 @@ def _clean_fields(fields: dict) -> dict:
     return cleaned
 
 
+def verify_uploads(agency, files: list[tuple[str, bytes]]):
+    """Check and verify uploaded files before anything of the intake is written; returns the main file's report.
+
+    Runs in the verifier's pool with the request's transaction closed (call it first, outside any savepoint).
+    A file that is not a PDF, too large, or that cannot be read as one is refused with 422 and nothing is stored;
+    the reports of readable files are kept, so the document shows its verdict at once.
+    """
+    reports = []
+    for name, data in files:
+        check_upload(name, data)
+        reports.append(refuse_unverifiable(verify_data(data, agency.id, keep=True), name))
+    return reports[0] if reports else None
+
+
 def create_incoming(agency, *, actor, files: list[tuple[str, bytes]], source: str = "upload",
-                    electronic: bool = False, **fields) -> IncomingDocument:
+                    electronic: bool = False, report=None, **fields) -> IncomingDocument:
     """Receive a document: the first file is the document (PDF), the others its attachments (PDF).
 
-    Every file is checked before anything is stored, so a refusal leaves nothing behind. The signatures of the
-    document are verified by a job after commit (never inside this transaction), and the report is copied onto
-    the document when it is ready (`record_verification`); an invalid or missing signature does not stop the
-    intake, it is shown on the document and recorded in the history.
+    Every file is checked before anything is stored, so a refusal leaves nothing behind. `report` is the main
+    file's verification from `verify_uploads`; without it (a delivery inside another transaction) the file is
+    verified by a job after commit and the report copied onto the document when it is ready
+    (`record_verification`). An invalid or missing signature does not stop the intake: it is shown on the
+    document, which may be returned to its sender.
     """
     try:
         cleaned = _clean_fields(fields)
@@ -101,6 +116,8 @@ def create_incoming(agency, *, actor, files: list[tuple[str, bytes]], source: st
         check_upload(name, data)
     doc = IncomingDocument(agency_id=agency.id, state=RECEIVED, source=source, electronic=bool(electronic),
                            created_by_id=getattr(actor, "id", None), **cleaned)
+    if report is not None:
+        _set_verification(doc, report)
     if doc.arrival_date is None:
         doc.arrival_date = local_today()
     db.session.add(doc)
@@ -114,9 +131,15 @@ def create_incoming(agency, *, actor, files: list[tuple[str, bytes]], source: st
     db.session.flush()
     signals.incoming_received.send(doc, actor=actor, source=source)
     record_action(doc, "receive", actor=actor, data={"source": source, "files": [name for name, _data in files]})
-    if main_sha256:
+    if main_sha256 and report is None:
         request_verification(main_sha256, agency.id)
     return doc
+
+
+def _set_verification(doc: IncomingDocument, report) -> None:
+    data = report.to_dict()
+    doc.verification = json.dumps(data, ensure_ascii=False)
+    doc.signature_valid = data["valid"] if data["signed"] else None
 
 
 def record_verification(sha256: str, agency_id: int, report) -> list[IncomingDocument]:
@@ -127,10 +150,8 @@ def record_verification(sha256: str, agency_id: int, report) -> list[IncomingDoc
         .join(StoredFile, StoredFile.id == IncomingFile.stored_file_id)
         .where(IncomingDocument.agency_id == agency_id, IncomingFile.kind == MAIN,
                StoredFile.sha256 == sha256, IncomingDocument.verification.is_(None))).all()
-    data = report.to_dict()
     for doc in docs:
-        doc.verification = json.dumps(data, ensure_ascii=False)
-        doc.signature_valid = data["valid"] if data["signed"] else None
+        _set_verification(doc, report)
     db.session.flush()
     return docs
 
