@@ -52,8 +52,15 @@ _TEXT = '/Tx'
 class Drawn:
     """An annotation that draws on a page, and the 1-based revision of the latest change to it."""
 
-    description: str
+    label: str      #: subtype, and field name for widgets
+    page: int       #: 1-based
     revision: int
+
+    def describe(self, vi: bool = False) -> str:
+        """E.g. "/Widget Overlay on page 1 (revision 3)", or its Vietnamese equivalent."""
+        if vi:
+            return f'{self.label} trên trang {self.page} (phiên bản {self.revision})'
+        return f'{self.label} on page {self.page} (revision {self.revision})'
 
 
 @dataclass
@@ -165,7 +172,7 @@ def drawn_changes(reader) -> list[Drawn]:
             kind = str(annot.get('/Subtype', '?'))
             name = annot.get('/T')
             label = f'{kind} {name}' if name is not None else kind
-            out.append(Drawn(f'{label} on page {index + 1}', revision))
+            out.append(Drawn(label, index + 1, revision))
     return out
 
 
@@ -229,8 +236,8 @@ def _settle_one(s: SignatureReport, a: AfterSigning, sigs: list[SignatureReport]
                  f'ô biểu mẫu được điền sau khi ký, đã được chữ ký {cover.field} bao phủ: {shown}')
     uncovered = [d for d in a.drawn if _coverer(sigs, s.revision, d.revision) is None]
     if uncovered:
-        shown = '; '.join(f'{d.description} (revision {d.revision})' for d in uncovered[:10])
-        shown_vi = '; '.join(f'{d.description} (phiên bản {d.revision})' for d in uncovered[:10])
+        shown = '; '.join(d.describe() for d in uncovered[:10])
+        shown_vi = '; '.join(d.describe(vi=True) for d in uncovered[:10])
         fail(s, INDETERMINATE, 'SIG_CONSTRAINTS_FAILURE',
              f'content drawn on the page after signing, not covered by a later valid signature: {shown}',
              f'nội dung được vẽ thêm lên trang sau khi ký, không được chữ ký hợp lệ nào sau đó bao phủ: {shown_vi}',

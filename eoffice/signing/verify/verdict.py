@@ -198,7 +198,7 @@ def constraints_verdict(rep: SignatureReport, status) -> None:
                    else 'không hợp lệ hoặc không được tin cậy')
         fail(rep, INDETERMINATE, _SIG_CONSTRAINTS, f'the content timestamp {what}',
              f'dấu thời gian nội dung {what_vi}', FLAG_CONTENT_TIMESTAMP)
-    if not status.bottom_line:
+    if not status.bottom_line and rep.sub_indication is None:
         # Fail-closed: whatever pyHanko objects to must not come out as a pass, even if no check above named it.
         fail(rep, INDETERMINATE, _SIG_CONSTRAINTS, 'pyHanko does not judge the signature valid (bottom line)',
              'thư viện kiểm tra không đánh giá chữ ký là hợp lệ (kết luận chung)')
