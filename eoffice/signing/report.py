@@ -29,7 +29,9 @@ INDICATION_VI = {
     'TOTAL-FAILED': 'KHÔNG HỢP LỆ / TOTAL-FAILED',
 }
 REVOCATION_VI = {'good': 'còn hiệu lực / good', 'revoked': 'đã bị thu hồi / revoked',
-                 'unknown': 'không xác định / unknown'}
+                 'unknown': 'chưa xác nhận được / not confirmed'}
+SOURCE_VI = {'embedded_ocsp': 'OCSP trong tệp / embedded OCSP', 'embedded_crl': 'CRL trong tệp / embedded CRL',
+             'online_ocsp': 'OCSP trực tuyến / online OCSP', 'online_crl': 'CRL trực tuyến / online CRL'}
 YES_NO = {True: 'Có / Yes', False: 'Không / No', None: '—'}
 
 
@@ -49,14 +51,16 @@ def _signature_rows(sig: SignatureReport) -> list[tuple[str, str]]:
         ('Toàn vẹn / Intact', YES_NO[sig.intact]),
         ('Chữ ký đúng về mật mã / Cryptographically valid', YES_NO[sig.crypto_valid]),
         ('Tin cậy / Trusted', YES_NO[sig.trusted]),
-        ('Tình trạng thu hồi / Revocation', REVOCATION_VI.get(sig.revocation, sig.revocation)),
+        ('Tình trạng thu hồi / Revocation', REVOCATION_VI.get(sig.revocation, sig.revocation)
+         + (f' ({SOURCE_VI.get(sig.revocation_source, sig.revocation_source)})' if sig.revocation_source else '')),
         ('Phạm vi ký / Coverage', sig.coverage or '—'),
         ('Mức thay đổi sau khi ký / Modification level', sig.modification_level or '—'),
         ('Trường biểu mẫu thay đổi / Changed fields', ', '.join(sig.changed_fields) or '—'),
         ('Mức PAdES / PAdES level', sig.level or '—'),
         ('Phiên bản được ký / Signed revision',
          f'{sig.revision} / {sig.total_revisions}' if sig.revision else '—'),
-        ('Ghi chú / Notes', '; '.join(sig.reasons) or '—'),
+        ('Ghi chú', '; '.join(sig.reasons_vi) or '—'),
+        ('Notes', '; '.join(sig.reasons) or '—'),
     ]
 
 

@@ -201,6 +201,10 @@ def test_cli_sign_and_verify(runner, demo_pki, tmp_path, app, monkeypatch, sampl
     monkeypatch.setenv("EOFFICE_PIN", PASSWORD)
     signed = runner.invoke(args=["signing", "sign", str(source), str(target), "--user", "thanhtri-leader"])
     assert signed.exit_code == 0, signed.output
+    # In demo mode the demo root is part of the public trust set; outside it, only the trust list and --trust.
+    demo_trusted = runner.invoke(args=["signing", "verify", str(target), "--json"])
+    assert demo_trusted.exit_code == 0 and json.loads(demo_trusted.output)["valid"] is True
+    monkeypatch.setitem(app.config, "DEMO_MODE", False)
     root = str(Path(app.instance_path) / "pki" / "root-ca.pem")
     ok = runner.invoke(args=["signing", "verify", str(target), "--trust", root, "--json"])
     assert ok.exit_code == 0 and json.loads(ok.output)["valid"] is True
