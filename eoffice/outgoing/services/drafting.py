@@ -147,17 +147,24 @@ def update_draft(doc: OutgoingDocument, actor, *, recipients: list[dict] | None 
         check_secret_delivery(doc)
     changes = {key: [str(old), str(getattr(doc, key))] for key, old in before.items() if old != getattr(doc, key)}
     if changes or recipients is not None:
-        _content_changed(doc, actor, "change", details={"changes": changes})
+        restart = _("The approval chain restarted: the signer was changed after an approval.") \
+            if "signer_id" in changes else None
+        _content_changed(doc, actor, "change", details={"changes": changes}, restart=restart)
     db.session.flush()
     return doc
 
 
-def _content_changed(doc: OutgoingDocument, actor, action: str, details: dict) -> None:
-    from eoffice.outgoing.services.workflow import reopen_for_signer
+def _content_changed(doc: OutgoingDocument, actor, action: str, details: dict, restart: str | None = None) -> None:
+    """A new revision. A change of what the signer signs (`restart` says why: the main file, the signer) restarts
+    the whole approval chain, so no approval given to other content counts; any other change after approval
+    sends the document back to the signer only."""
+    from eoffice.outgoing.services.workflow import reopen_for_signer, restart_approvals
 
     doc.revision += 1
     record_event(doc, action, actor)
-    if doc.status == APPROVED or doc.status == IN_REVIEW:
+    if restart and restart_approvals(doc, actor, restart):
+        details = {**details, "approvals_restarted": True}
+    elif doc.status == APPROVED or doc.status == IN_REVIEW:
         reopen_for_signer(doc, actor)
     db.session.flush()
     signals.outgoing_changed.send(doc, actor=actor, action=action, details=details)
@@ -248,7 +255,9 @@ def add_file(doc: OutgoingDocument, actor, data: bytes, filename: str, *, role: 
     db.session.add(row)
     db.session.flush()
     _content_changed(doc, actor, "upload", details={"role": role, "position": position, "version": row.version,
-                                                    "sha256": stored.sha256})
+                                                    "sha256": stored.sha256},
+                     restart=_("The approval chain restarted: the main file was replaced after an approval.")
+                     if role == MAIN and row.version > 1 else None)
     return row
 
 

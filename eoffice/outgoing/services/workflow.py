@@ -165,6 +165,23 @@ def return_document(doc: OutgoingDocument, actor, comment: str) -> OutgoingDocum
     return doc
 
 
+def restart_approvals(doc: OutgoingDocument, actor, reason: str) -> bool:
+    """The content approved is no longer the content to sign (a new main file, another signer): every approval
+    stops counting and the chain starts again at its first step, recorded as a `restart` event with `reason`.
+    Returns False, changing nothing, when nobody had approved yet."""
+    approvals = [e for e in doc.events if e.action == "approve" and e.valid]
+    if not approvals and doc.status != APPROVED:
+        return False
+    for event in approvals:
+        event.valid = False
+    for step in doc.steps:
+        step.completed_at = None
+    if doc.steps:
+        doc.status, doc.current_position = IN_REVIEW, min(s.position for s in doc.steps)
+    record_event(doc, "restart", actor, comment=reason)
+    return True
+
+
 def reopen_for_signer(doc: OutgoingDocument, actor) -> None:
     """A change after the signer approved: the signer's approval no longer counts and the signer decides again
     (Decree 30, Art. 11); the steps before the signer keep their approvals."""
