@@ -44,6 +44,7 @@ logger = logging.getLogger(__name__)
 # policy, context.key_usage_problem, which also accepts digitalSignature-only certificates.
 _NO_PYHANKO_KU = KeyUsageConstraints(key_usage=set())
 _PADES_SUBFILTER = '/ETSI.CAdES.detached'
+_EMBEDDED_SOURCES = ('embedded_ocsp', 'embedded_crl')
 
 
 def verify_pdf(
@@ -155,7 +156,8 @@ async def _check_field(reader, name, field_ref, *, tolerant_note, **settings):
     except MemoryError:
         raise
     except Exception as exc:
-        verdict.note(rep, f'signer details partly unreadable: {exc}', f'một phần thông tin người ký không đọc được: {exc}')
+        verdict.note(rep, f'signer details partly unreadable: {exc}',
+                     f'một phần thông tin người ký không đọc được: {exc}')
     status = None
     try:
         status = await _validate(rep, emb, **settings)
@@ -259,8 +261,9 @@ def _describe_signer(rep: SignatureReport, cert: x509.Certificate) -> None:
 def _assign_levels(sigs: list[SignatureReport], embedded: EmbeddedValidationData) -> None:
     """PAdES baseline level per signature (ETSI EN 319 142-1), judged from what the file contains.
 
-    B-B: a PAdES (ETSI.CAdES.detached) signature. B-T: plus a valid signature timestamp, or a valid document
-    timestamp in a later revision. B-LT: plus a DSS carrying revocation data for the signer. B-LTA: plus a valid
+    B-B: a PAdES (ETSI.CAdES.detached) signature. B-T: plus a signature timestamp that validated (intact, valid,
+    trusted), or a TOTAL-PASSED document timestamp in a later revision. B-LT: plus a DSS, and revocation data
+    embedded in the file from which the revocation check concluded 'good'. B-LTA: plus a valid
     document timestamp in a revision after the DSS data (approximated as: after the signature's revision and
     in or after the revision that introduced the DSS). Not-PAdES signatures get None.
     """
@@ -275,7 +278,8 @@ def _assign_levels(sigs: list[SignatureReport], embedded: EmbeddedValidationData
         later_ts = [r for r in doc_ts_revisions if r > s.revision]
         if (s.timestamp_time is not None and s.indication != TOTAL_FAILED) or later_ts:
             level = 'B-T'
-            if embedded.dss_present and s.revocation == 'good':
+            # B-LT: the file itself must carry the revocation data that the check concluded from.
+            if embedded.dss_present and s.revocation == 'good' and s.revocation_source in _EMBEDDED_SOURCES:
                 level = 'B-LT'
                 dss_rev = embedded.dss_revision or 0
                 if any(r >= dss_rev for r in later_ts):

@@ -38,6 +38,14 @@ only add reasons):
 9. Otherwise TOTAL-PASSED; a signature followed by later revisions gets flag LATER_REVISIONS and the reason
    "signature covers revision r of n".
 
+Against ISO 32000-2 (12.8.2.2, DocMDP P): P=1 allows no change (a later signature fails the certification, as
+the standard says); P=2 allows form filling and signing; P=3 also allows annotations. eoffice is stricter in two
+places, on purpose: (a) pyHanko's StandardDiffPolicy does not model P=3, and treats added annotations (other than
+signature widgets) as level OTHER, so a P=3 document annotated later is TOTAL-FAILED where ISO would allow it;
+(b) whatever the DocMDP level, a change that draws on the page or fills a field needs a later TOTAL-PASSED
+signature (check 7), because a permitted change can still show the reader text the signer never signed.
+DSS updates and document timestamps after any signature are allowed, as PAdES (ETSI EN 319 142-1) requires.
+
 Every reason is recorded in English (``reasons``) and Vietnamese (``reasons_vi``), index for index.
 """
 from __future__ import annotations
