@@ -9,8 +9,10 @@ class AppError(Exception):
     code = "bad_request"
 
     def __init__(self, message: str, *, code: str | None = None, details: dict | None = None,
-                 keep_changes: bool = False):
+                 keep_changes: bool = False, headers: dict[str, str] | None = None):
         super().__init__(message)
+        #: Extra HTTP headers of the error response (e.g. Retry-After).
+        self.headers = dict(headers or {})
         #: Commit the transaction even though the request fails, e.g. to keep a failed-login count.
         self.keep_changes = keep_changes
         self.message = str(message)
@@ -45,3 +47,15 @@ class Conflict(AppError):
 
 class Locked(AppError):
     status, code = 423, "locked"
+
+
+class VerifierBusy(AppError):
+    """Every signature-verification slot is taken: no verdict on the file; try again after ``retry_after`` s."""
+
+    status, code = 503, "verifier_busy"
+
+    def __init__(self, message: str = "The signature verifier is busy. Try again in a moment.", *,
+                 retry_after: int = 5, details: dict | None = None):
+        super().__init__(message, details={"retry_after": retry_after, **(details or {})},
+                         headers={"Retry-After": str(retry_after)})
+        self.retry_after = retry_after

@@ -27,10 +27,12 @@ def wants_json() -> bool:
     return best == "application/json"
 
 
-def error_response(status: int, code: str, message: str, details: dict | None = None):
+def error_response(status: int, code: str, message: str, details: dict | None = None,
+                   headers: dict | None = None):
     if wants_json():
         response = jsonify({"error": {"code": code, "message": message, "details": details or {}}})
         response.status_code = status
+        response.headers.update(headers or {})
         return response
     try:
         body = render_template("web/error.html", status=status, code=code, message=message, details=details or {})
@@ -38,14 +40,14 @@ def error_response(status: int, code: str, message: str, details: dict | None = 
         # The error page must not fail the error: fall back to text when the template cannot render.
         log.exception("error page could not render")
         body = f"{status} {message}"
-    return body, status
+    return body, status, headers or {}
 
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(AppError)
     def _app_error(exc: AppError):
         g.keep_changes = exc.keep_changes
-        return error_response(exc.status, exc.code, exc.message, exc.details)
+        return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
 
     @app.errorhandler(CSRFError)
     def _csrf_error(exc: CSRFError):

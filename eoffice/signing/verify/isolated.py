@@ -1,21 +1,16 @@
-"""verify_pdf in a child process with limits, so that a hostile file cannot take the web process down.
+"""verify_pdf in a warm, limited worker process, so that a hostile file cannot take the web process down.
 
-The child is ``python -m eoffice.signing.verify`` (see ``__main__``): it sets its own resource limits before it
-imports the PDF stack, reads one JSON header line and the file bytes on stdin, and writes the report as JSON on
-stdout. Limits are set by the child itself rather than through ``preexec_fn``, which is unsafe in a threaded
-server. The parent enforces the wall-clock limit and kills the child's whole process group when it expires.
+The workers (``python -m eoffice.signing.verify``, see ``__main__`` and ``pool``) have pyHanko imported and warmed
+before the first file, run with a scrubbed environment, and are recycled after a number of files. Per file the
+limits are those of a fresh child: address space (RLIMIT_AS) and CPU time set by the worker, wall-clock time by
+the parent, which kills the worker's process group when it expires and starts a replacement; the size is
+refused here before anything is sent.
 """
 from __future__ import annotations
 
 import base64
-import json
-import os
-import signal
-import subprocess
-import sys
 from collections.abc import Sequence
 from datetime import datetime
-from pathlib import Path
 
 from asn1crypto import x509
 
@@ -26,16 +21,11 @@ from .model import (
     ERR_TOO_LARGE,
     VerificationReport,
 )
+from .pool import WorkerFailed, get_pool
 
 DEFAULT_TIMEOUT_S = 30.0
 DEFAULT_MEMORY_MB = 1024
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
-
-#: Exit status the child uses when it ran out of memory (MemoryError) rather than crashing otherwise.
-EXIT_OUT_OF_MEMORY = 3
-
-# The directory that contains the ``eoffice`` package, so the child imports this same code.
-_IMPORT_ROOT = str(Path(__file__).resolve().parents[3])
 
 
 def verify_pdf_isolated(
@@ -44,64 +34,51 @@ def verify_pdf_isolated(
     trust_roots: Sequence[x509.Certificate] = (),
     offline: bool = True,
     validation_time: datetime | None = None,
-    own_flow_fields: frozenset[str] | None = None,
     timeout_s: float = DEFAULT_TIMEOUT_S,
     memory_mb: int = DEFAULT_MEMORY_MB,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> VerificationReport:
-    """Like ``verify_pdf``, in a child process limited to ``memory_mb`` of address space and ``timeout_s`` of
-    wall-clock time; files over ``max_bytes`` are refused before anything is parsed.
+    """Like ``verify_pdf``, in a worker process limited to ``memory_mb`` of address space, ``timeout_s`` of
+    wall-clock time and about as much CPU time; files over ``max_bytes`` are refused before anything is parsed.
 
-    Never raises for any input and never reports a signature as valid when the child did not finish: a timeout,
-    memory exhaustion or crash gives a report with ``error`` set (codes ``verification_timeout``,
-    ``verification_out_of_memory``, ``verification_crashed``), ``valid`` false and indication INDETERMINATE.
+    Never reports a signature as valid when the worker did not finish: a timeout, memory exhaustion or crash
+    gives a report with ``error`` set (codes ``verification_timeout``, ``verification_out_of_memory``,
+    ``verification_crashed``), ``valid`` false and indication INDETERMINATE, and the worker is replaced.
+
+    Raises ``eoffice.core.errors.VerifierBusy`` (503, with ``retry_after``) when the pool's cap of concurrent
+    verifications is reached and no slot frees within its queue wait: that is no verdict on the file, the caller
+    should try again later. Pool size, cap and recycling are set with ``pool.configure()``.
     """
     if len(data) > max_bytes:
         return VerificationReport.refused(
             ERR_TOO_LARGE, f'the file is {len(data)} bytes; the limit is {max_bytes} bytes')
     header = {
+        'op': 'verify',
         'trust_roots': [base64.b64encode(c.dump()).decode('ascii') for c in trust_roots],
         'offline': offline,
         'validation_time': validation_time.isoformat() if validation_time else None,
-        'own_flow_fields': sorted(own_flow_fields) if own_flow_fields is not None else None,
         'memory_mb': memory_mb,
         'cpu_s': int(timeout_s) + 1,
     }
-    payload = json.dumps(header).encode('utf-8') + b'\n' + data
-    env = dict(os.environ)
-    env['PYTHONPATH'] = os.pathsep.join(p for p in (_IMPORT_ROOT, env.get('PYTHONPATH')) if p)
-    proc = subprocess.Popen(
-        [sys.executable, '-s', '-m', 'eoffice.signing.verify'],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        env=env, start_new_session=True,
-    )
     try:
-        out, err = proc.communicate(payload, timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        _kill_group(proc)
+        answer = get_pool().run(header, data, timeout_s=timeout_s, memory_mb=memory_mb)
+    except WorkerFailed as exc:
+        return _refusal(exc, timeout_s, memory_mb)
+    if answer.get('out_of_memory'):
+        return _refusal(WorkerFailed('out_of_memory'), timeout_s, memory_mb)
+    try:
+        return VerificationReport.from_dict(answer['report'])
+    except (ValueError, TypeError, KeyError) as exc:
+        return VerificationReport.refused(ERR_CRASHED, f'unreadable answer from the verifier: {exc}')
+
+
+def _refusal(exc: WorkerFailed, timeout_s: float, memory_mb: int) -> VerificationReport:
+    if exc.kind == 'timeout':
         return VerificationReport.refused(
             ERR_TIMEOUT, f'verification did not finish within {timeout_s:g} s; the file was not judged')
-    except BaseException:
-        _kill_group(proc)
-        raise
-    if proc.returncode == 0:
-        try:
-            return VerificationReport.from_dict(json.loads(out))
-        except (ValueError, TypeError, KeyError) as exc:
-            return VerificationReport.refused(ERR_CRASHED, f'unreadable answer from the verifier: {exc}')
-    if proc.returncode == EXIT_OUT_OF_MEMORY or b'MemoryError' in err[-2000:]:
+    if exc.kind == 'cpu':
+        return VerificationReport.refused(ERR_TIMEOUT, 'verification exceeded its CPU time limit')
+    if exc.kind == 'out_of_memory':
         return VerificationReport.refused(
             ERR_RESOURCES, f'verification needed more than {memory_mb} MB; the file was not judged')
-    if proc.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
-        return VerificationReport.refused(ERR_TIMEOUT, 'verification exceeded its CPU time limit')
-    tail = err.decode('utf-8', 'replace').strip().splitlines()[-1:] or ['no message']
-    return VerificationReport.refused(
-        ERR_CRASHED, f'the verifier stopped with status {proc.returncode}: {tail[0][:300]}')
-
-
-def _kill_group(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    proc.communicate()
+    return VerificationReport.refused(ERR_CRASHED, exc.detail or 'the verifier stopped')
