@@ -268,24 +268,34 @@ class VerifierPool:
             self._slots.release()
 
     def _take(self, memory_mb: int) -> Worker:
+        worker = None
         with self._cond:
-            while not self._idle:
-                if self._closed:
-                    raise WorkerFailed('crashed', 'the verifier pool is shut down')
+            # With no worker at all (every replacement failed to start, see _give_back) this file starts one.
+            while not self._idle and self._all and not self._closed:
                 self._cond.wait()
-            # The most recently used warm worker; a replacement still warming up only when no other is idle.
-            warm = [i for i, w in enumerate(self._idle) if w.warm()]
-            worker = self._idle.pop(warm[-1] if warm else -1)
-        if worker.alive() and worker.memory_mb >= memory_mb:
-            return worker
-        # Died while idle (killed from outside), or started with less address space than this file may use.
-        self._retire(worker)
-        return self._spawn(max(memory_mb, self.settings.memory_mb))
+            if self._closed:
+                raise WorkerFailed('crashed', 'the verifier pool is shut down')
+            if self._idle:
+                # The most recently used warm worker; a replacement still warming up only when no other is idle.
+                warm = [i for i, w in enumerate(self._idle) if w.warm()]
+                worker = self._idle.pop(warm[-1] if warm else -1)
+        if worker is not None:
+            if worker.alive() and worker.memory_mb >= memory_mb:
+                return worker
+            # Died while idle (killed from outside), or started with less address space than this file may use.
+            self._retire(worker)
+        try:
+            return self._spawn(max(memory_mb, self.settings.memory_mb))
+        except OSError as exc:
+            raise WorkerFailed('crashed', f'the verifier could not be started: {exc}') from None
 
     def _give_back(self, worker: Worker, healthy: bool) -> None:
         if not healthy or not worker.alive() or worker.files >= self.settings.recycle_after or self._closed:
             self._retire(worker)
-            worker = None if self._closed else self._spawn(self.settings.memory_mb)
+            try:
+                worker = None if self._closed else self._spawn(self.settings.memory_mb)
+            except OSError:
+                worker = None  # out of processes or descriptors: the pool shrinks, _take starts one on demand
         with self._cond:
             if worker is not None:
                 self._idle.append(worker)
