@@ -33,6 +33,9 @@ class Config:
     SQLALCHEMY_ECHO = False
     #: Seconds a SQLite connection waits for the write lock before giving up.
     SQLITE_BUSY_TIMEOUT = 30
+    #: Database connections each process keeps open, and how many more it may open under load.
+    DATABASE_POOL_SIZE = 5
+    DATABASE_MAX_OVERFLOW = 10
 
     #: Content-addressed file store root; empty means `storage/` in the instance directory.
     STORAGE_PATH = ""
@@ -138,6 +141,10 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     SESSION_COOKIE_SECURE = False
     JOBS_IMMEDIATE = True
+    # Immediate jobs run inside the request that queued them, on a second connection: the concurrency tests put
+    # twenty requests and their jobs on one process at once.
+    DATABASE_POOL_SIZE = 20
+    DATABASE_MAX_OVERFLOW = 20
     RATELIMIT_STORAGE_URI = "memory://"
     # Hashing cost is not what the tests examine; the lowest argon2 cost keeps the suite fast.
     ARGON2_TIME_COST = 1

@@ -35,6 +35,10 @@ def create_app(config_class: type = Config, overrides: dict | None = None) -> Fl
 
     _import_modules()
     ext.jobs.init_app(app)
+    from eoffice.signing.verify import pool as verifier_pool
+
+    # The process's verifier pool takes this application's limits (it starts on the first verification).
+    verifier_pool.configure_from(app.config)
     _configure_database(app)
 
     from eoffice.web import init_web
@@ -71,10 +75,11 @@ def _finish_config(app: Flask) -> None:
         if url.startswith(prefix):
             url = "postgresql+psycopg://" + url[len(prefix):]
     config["SQLALCHEMY_DATABASE_URI"] = url
+    pool = {"pool_size": config["DATABASE_POOL_SIZE"], "max_overflow": config["DATABASE_MAX_OVERFLOW"]}
     if url.startswith("sqlite"):
-        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": config["SQLITE_BUSY_TIMEOUT"]}}
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": config["SQLITE_BUSY_TIMEOUT"]}, **pool}
     else:
-        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, **pool}
     config["STORAGE_PATH"] = config["STORAGE_PATH"] or str(Path(app.instance_path) / "storage")
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")

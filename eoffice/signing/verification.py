@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from eoffice.core import signals
 from eoffice.core.db import end_transaction_for_slow_work
-from eoffice.core.errors import ValidationFailed
+from eoffice.core.errors import ValidationFailed, VerifierBusy
 from eoffice.extensions import db
 from eoffice.signing.models import StoredVerification
 from eoffice.signing.trust import audience_roots, trust_key
@@ -51,10 +51,14 @@ def verify_data(data: bytes, agency_id: int | None, *, keep: bool = False) -> Ve
             return found
     end_transaction_for_slow_work(db.session)
     config = current_app.config
-    report = verify_pdf_isolated(
-        data, trust_roots=roots, offline=not config["VERIFY_REVOCATION_ONLINE"],
-        timeout_s=config["VERIFY_TIMEOUT_SECONDS"], memory_mb=config["VERIFY_MEMORY_MB"],
-        max_bytes=config["VERIFY_MAX_BYTES"])
+    try:
+        report = verify_pdf_isolated(
+            data, trust_roots=roots, offline=not config["VERIFY_REVOCATION_ONLINE"],
+            timeout_s=config["VERIFY_TIMEOUT_SECONDS"], memory_mb=config["VERIFY_MEMORY_MB"],
+            max_bytes=config["VERIFY_MAX_BYTES"])
+    except VerifierBusy as exc:  # the verifier knows no locale; the user reads this in theirs
+        raise VerifierBusy(_("The signature verifier is busy. Try again in a moment."),
+                           retry_after=exc.retry_after) from None
     if keep and report.error_code in KEEPABLE_ERRORS:
         _store(sha256, key, report)
     return report

@@ -13,12 +13,11 @@ from .helpers import UNIT_HEAD, unit
 
 
 def _verify(app, pdf):
-    from eoffice.signing.operations import OWN_FLOW_FIELDS
     from eoffice.signing.services import parse_certificates
     from eoffice.signing.verify import verify_pdf
 
     root = parse_certificates((Path(app.config["PKI_PATH"]) / "root-ca.pem").read_bytes())
-    return verify_pdf(pdf, trust_roots=root, offline=True, own_flow_fields=OWN_FLOW_FIELDS)
+    return verify_pdf(pdf, trust_roots=root, offline=True)
 
 
 def test_specialist_drafts_head_approves_leader_signs_clerk_issues(app, client, flow, demo_pki, db_session,

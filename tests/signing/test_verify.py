@@ -222,10 +222,11 @@ def test_isolated_limits_turn_into_refusals(pki, make_pdf):
 
     data = _sign(make_pdf(), pki.good.signer)
     assert verify_pdf_isolated(data, trust_roots=[pki.root]).valid
-    slow = verify_pdf_isolated(data, trust_roots=[pki.root], timeout_s=0.05)
+    # A warm worker verifies this file in milliseconds, so only a limit below that can expire; the memory limit
+    # is exercised with a file that needs memory in test_verify_pool.py.
+    slow = verify_pdf_isolated(data, trust_roots=[pki.root], timeout_s=0.001)
     assert (slow.valid, slow.error_code) == (False, 'verification_timeout')
-    starved = verify_pdf_isolated(data, trust_roots=[pki.root], memory_mb=40)
-    assert not starved.valid and starved.error_code in ('verification_out_of_memory', 'verification_crashed')
+    assert verify_pdf_isolated(data, trust_roots=[pki.root]).valid  # the killed worker was replaced
 
 
 def test_pdf_report_has_vietnamese_text(pki, make_pdf, tmp_path):
