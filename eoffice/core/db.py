@@ -129,7 +129,13 @@ def end_transaction_for_slow_work(session) -> None:
     if in_write_transaction(session) or session.in_nested_transaction():
         raise WriteTransactionOpen("slow work requested inside a database transaction that has written")
     if session.in_transaction():
-        session.commit()
+        # Nothing was written, so the loaded objects are as current as they were a moment ago: keeping them
+        # loaded means the slow work can read them without beginning a new transaction (and taking the lock).
+        expire, session.expire_on_commit = session.expire_on_commit, False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = expire
     sqlite_immediate.set(True)
 
 

@@ -7,8 +7,10 @@ from flask_babel import gettext as _
 from pyhanko.pdf_utils.misc import PdfError
 
 from eoffice.core import signals
+from eoffice.core.db import end_transaction_for_slow_work
 from eoffice.core.errors import Forbidden, ValidationFailed
 from eoffice.core.time import utcnow
+from eoffice.extensions import db
 from eoffice.signing import services
 from eoffice.signing.layout import AGENCY_FIELD, LEADER_FIELD, SigningLayout
 from eoffice.signing.models import REMOTE, SEAL_IMAGE, SIGNATURE_IMAGE
@@ -80,10 +82,14 @@ def sign_documents(actor, pdfs: list[bytes], pin: str, *, as_seal: bool = False,
     of any PDF passes its own name. The whole batch fails on the first document that cannot be signed, naming
     it, so a batch is all or nothing.
     """
-    for number, pdf in enumerate(pdfs, 1):
-        services.check_readable_pdf(pdf, document=number)  # before the PIN: a broken file costs no attempt
     credential = services.active_credential(actor.agency_id, None if as_seal else actor)
     options = signature_options(actor, as_seal=as_seal, visible=visible, field_name=field_name)
+    services.can_use(actor, credential)  # loads what the checks read, before the transaction is closed
+    # Parsing the uploads, the key and the timestamp authority take time: no transaction (and on SQLite no write
+    # lock) is held meanwhile. What follows (a PIN count, the audit entry) begins a transaction of its own.
+    end_transaction_for_slow_work(db.session)
+    for number, pdf in enumerate(pdfs, 1):
+        services.check_readable_pdf(pdf, document=number)  # before the PIN: a broken file costs no attempt
     if credential.kind == REMOTE:
         results = _sign_remotely(actor, credential, pdfs, options)
         signals.document_signed.send(credential, actor=actor, count=len(results), level=results[0].level.value,

@@ -231,9 +231,11 @@ def unlocked(credential: SigningCredential, pin: str, *, actor):
                        m=config["PIN_LOCKOUT_MINUTES"]), code="pin_locked")
     try:
         with _credential_object(credential).open(pin) as signer:
-            credential.failed_pins = 0
             yield signer
     except WrongPin:
+        # Counted on the row as it is now, locked, so that wrong PINs tried at the same moment all count (the
+        # caller may have closed its transaction for the signing, and its copy of the row may be old).
+        db.session.refresh(credential, with_for_update=True)
         credential.failed_pins += 1
         left = config["PIN_MAX_FAILURES"] - credential.failed_pins
         if left <= 0:
@@ -246,6 +248,8 @@ def unlocked(credential: SigningCredential, pin: str, *, actor):
                            m=config["PIN_LOCKOUT_MINUTES"]), code="pin_locked", keep_changes=True) from None
         raise PinRefused(_("Wrong PIN. %(n)d attempts left.", n=left), details={"attempts_left": left},
                          keep_changes=True) from None
+    if credential.failed_pins:
+        credential.failed_pins = 0
 
 
 def _credential_object(credential: SigningCredential):
