@@ -13,7 +13,8 @@ where ``hash`` is the SHA-256 of the DER signed attributes and ``signature`` the
 over it (the same contract as the CSC API's ``signatures/signHash``). Any failure of the service (unreachable,
 refused token, HTTP error, malformed answer) is a :class:`RemoteSigningError`, and so is a signature value that
 does not verify against the signer's certificate: a document is never finished with a signature that cannot
-be valid.
+be valid. Redirects are refused, not followed: only the configured address was checked against the allow-list,
+and a service there must not be able to send this server to another (internal) address.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import asyncio
 import base64
 import hashlib
 import json
+import logging
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -45,10 +47,24 @@ __all__ = ["RemoteSigningError", "RemoteSigningService", "HttpRemoteSigningServi
            "prepare_remote_signature", "finish_remote_signature", "sign_remote", "check_signature_value"]
 
 _RSA_SIGNATURE_BYTES = 512  # room for a 4096-bit key in the size estimate
+log = logging.getLogger(__name__)
 
 
 class RemoteSigningError(Exception):
     """The signing service could not be used or answered something unusable; the message says which."""
+
+
+class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    """Any 30x answer is a failure of the service; its target is never requested."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        fp.close()
+        log.warning("signing service %s answered HTTP %s redirecting to %s: refused", req.full_url, code,
+                    newurl[:300])
+        raise RemoteSigningError(f"the signing service answered HTTP {code} (a redirect, which is not followed)")
+
+
+_OPENER = urllib.request.build_opener(_RefuseRedirects)
 
 
 class RemoteSigningService(ABC):
@@ -77,7 +93,7 @@ class HttpRemoteSigningService(RemoteSigningService):
         if self.token:
             request.add_header("Authorization", f"Bearer {self.token}")
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 - configured URL
+            with _OPENER.open(request, timeout=self.timeout) as response:  # noqa: S310 - configured URL
                 return json.load(response)
         except urllib.error.HTTPError as exc:
             detail = _error_detail(exc)

@@ -132,3 +132,28 @@ def test_signature_over_the_wrong_hash_is_refused_and_would_not_verify(service_u
     assert not status.bottom_line and not status.valid
     (sig,) = verify_pdf(forced, trust_roots=[pki.root]).signatures
     assert sig.indication == "TOTAL-FAILED" and not sig.crypto_valid
+
+
+def test_a_redirect_is_refused_and_its_target_never_called(client, demo, api_token, app, monkeypatch, caplog):
+    """An allowed service answering 302 must not send the server to another (internal) address."""
+    from .test_credentials import REMOTE, CountingService
+
+    internal = CountingService()
+
+    def redirecting(environ, start_response):
+        target = internal.url + Request(environ).path
+        return Response("", status=302, headers={"Location": target})(environ, start_response)
+
+    with serve_wsgi(internal) as internal_server, serve_wsgi(redirecting) as allowed:
+        internal.url = internal_server.url
+        service = HttpRemoteSigningService(allowed.url + "/api", "duc", token=TOKEN, timeout=5)
+        with pytest.raises(RemoteSigningError, match="redirect"):
+            service.certificate_chain()
+        monkeypatch.setitem(app.config, "REMOTE_SIGNING_ALLOWED_URLS", (allowed.url + "/api",))
+        refused = client.post(REMOTE, headers=api_token("thanhtri-admin"),
+                              json={"url": allowed.url + "/api", "key_id": "k1", "token": TOKEN})
+    assert refused.status_code == 422, refused.get_data(as_text=True)[:300]
+    error = refused.get_json()["error"]
+    assert error["code"] == "remote_refused" and internal.url not in error["message"]
+    assert internal.url in caplog.text  # the administrator sees where it tried to send us
+    assert internal.hits == []
