@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from eoffice.core import signals
+from eoffice.core.db import end_transaction_for_slow_work
 from eoffice.core.errors import Conflict, Forbidden, ValidationFailed
 from eoffice.core.files import store_file
 from eoffice.core.permissions import CLERK, LEADER
@@ -121,8 +122,9 @@ def _check_staffed(doc: OutgoingDocument) -> None:
                              step=step.name or step.kind), code="step_unstaffed", details={"step": step.kind})
 
 
-def approve_document(doc: OutgoingDocument, actor, comment: str = "") -> OutgoingDocument:
-    """Approve the waiting step the actor is eligible for; 403 for anyone out of turn."""
+def approve_document(doc: OutgoingDocument, actor, comment: str = "", *, prepare_copy: bool = True) -> OutgoingDocument:
+    """Approve the waiting step the actor is eligible for; 403 for anyone out of turn. The last approval prepares
+    the signing copy, unless the caller (signing as the last approval) brings its own."""
     step = actionable_step(actor, doc)
     if step is None:
         raise Forbidden(_("It is not your turn to approve this document."), code="out_of_turn")
@@ -130,13 +132,13 @@ def approve_document(doc: OutgoingDocument, actor, comment: str = "") -> Outgoin
     db.session.flush()
     if len(_approvals(doc, step)) >= step.required_approvals:
         step.completed_at = utcnow()
-        _advance(doc, actor)
+        _advance(doc, actor, prepare_copy)
     db.session.flush()
     signals.outgoing_reviewed.send(doc, actor=actor, action="approve", step=step.kind, comment=comment)
     return doc
 
 
-def _advance(doc: OutgoingDocument, actor) -> None:
+def _advance(doc: OutgoingDocument, actor, prepare_copy: bool = True) -> None:
     if waiting_steps(doc):
         return  # a parallel step of this position still waits
     later = sorted({s.position for s in doc.steps if s.completed_at is None})
@@ -144,7 +146,8 @@ def _advance(doc: OutgoingDocument, actor) -> None:
         doc.current_position = later[0]
         return
     doc.status, doc.current_position = APPROVED, None
-    prepare_document(doc, actor)
+    if prepare_copy:
+        prepare_document(doc, actor)
 
 
 def return_document(doc: OutgoingDocument, actor, comment: str) -> OutgoingDocument:
@@ -197,20 +200,10 @@ def reopen_for_signer(doc: OutgoingDocument, actor) -> None:
 
 def prepare_document(doc: OutgoingDocument, actor) -> OutgoingFile:
     """The signing copy of the current main file: number and date fields, leader and agency signature fields."""
-    from eoffice.outgoing.services.issuing import layout_for
-    from eoffice.signing.forms import prepare_signing_copy
-
-    from eoffice.signing.services import check_readable_pdf
-
     main = doc.current_file(MAIN)
     data = main.stored_file.read()
-    check_readable_pdf(data, main.stored_file.name)
-    try:
-        pdf = prepare_signing_copy(data, layout_for(doc))
-    except ValueError as exc:
-        raise ValidationFailed(_("The main file cannot be prepared for signing: %(e)s", e=str(exc)[:200]),
-                               code="not_preparable") from None
-    return add_version(doc, SIGNING_COPY, pdf, f"{doc.id}-signing-copy.pdf", actor)
+    signing_services.check_readable_pdf(data, main.stored_file.name)
+    return add_version(doc, SIGNING_COPY, _prepared_copy(doc, data), f"{doc.id}-signing-copy.pdf", actor)
 
 
 def add_version(doc: OutgoingDocument, role: str, pdf: bytes, name: str, actor, position: int = 0) -> OutgoingFile:
@@ -227,67 +220,120 @@ def add_version(doc: OutgoingDocument, role: str, pdf: bytes, name: str, actor, 
     return row
 
 
+def current_signing_copy(doc: OutgoingDocument) -> OutgoingFile | None:
+    """The signing copy, when it was prepared from the current main file (a copy of an older main file is not
+    what was approved, and is never signed)."""
+    copy, main = doc.current_file(SIGNING_COPY), doc.current_file(MAIN)
+    return copy if copy is not None and main is not None and copy.id > main.id else None
+
+
+def _signable(doc: OutgoingDocument, actor) -> bool:
+    """Refuse anyone but the chosen signer and a document not yet approved; True when signing is also the
+    signer's own approval (the only step still waiting is the signer's)."""
+    if actor.id != doc.signer_id or actor.agency_id != doc.agency_id:
+        raise Forbidden(_("Only the chosen signer can sign this document."), code="not_signer")
+    waiting = waiting_steps(doc)
+    implicit = bool(doc.status == IN_REVIEW and waiting and all(s.kind == SIGNER for s in waiting))
+    if doc.status != APPROVED and not implicit:
+        raise Conflict(_("The document is not approved for signing yet."), code="wrong_state")
+    return implicit
+
+
 def sign_document(doc: OutgoingDocument, actor, pin: str) -> OutgoingDocument:
     """The signer signs the prepared copy in the leader field with their key and signature image.
 
     When the document waits only for the signer's own approval, signing is that approval. Anyone but the chosen
-    signer gets 403. A wrong PIN is counted before anything else changes (see signing.services.unlocked).
+    signer gets 403. The signature is made with no database transaction open (the file, the key and the
+    timestamp authority take seconds, and SQLite's write lock would stop every other user meanwhile); then the
+    document is locked and, only if it is still what was signed (same main file, signing copy and signer, still
+    awaiting the signature), the signed version is stored. A double click that finds it signed is answered the
+    same; a wrong PIN is counted (see signing.services.unlocked).
     """
-    from eoffice.outgoing.services.issuing import layout_for
-    from eoffice.signing import operations, services as signing
-    from eoffice.signing.models import SIGNATURE_IMAGE
-    from eoffice.signing.sign import SigningFailure, TimestampError, sign_pdf
-    from eoffice.signing.stamps import SignerStampStyle
-    from pyhanko.pdf_utils.misc import PdfError
-
     from eoffice.outgoing.services.issuing import lock_document
 
-    if actor.id != doc.signer_id or actor.agency_id != doc.agency_id:
-        raise Forbidden(_("Only the chosen signer can sign this document."), code="not_signer")
-    doc = lock_document(doc)
-    if doc.status == SIGNED:
+    if doc.status == SIGNED and actor.id == doc.signer_id:
         return doc  # a retried request or a double click: signed once, answered the same
-    waiting = waiting_steps(doc)
-    implicit = doc.status == IN_REVIEW and waiting and all(s.kind == SIGNER for s in waiting)
-    if doc.status != APPROVED and not implicit:
-        raise Conflict(_("The document is not approved for signing yet."), code="wrong_state")
+    implicit = _signable(doc, actor)
     if not (pin or "").strip():
         raise ValidationFailed(_("Enter your PIN."), code="pin_required")
-    credential = signing.active_credential(actor.agency_id, actor)
+    credential = signing_services.active_credential(actor.agency_id, actor)
+    signing_services.can_use(actor, credential)
+    # Signing as the last approval prepares the copy afresh, from the document as it is now (as approving does).
+    main, copy = doc.current_file(MAIN), None if implicit else current_signing_copy(doc)
+    seen = (main.id, copy.id if copy else None, doc.signer_id)
+    source = (copy or main).stored_file.read()
+    options = _leader_options(doc, actor)
+    end_transaction_for_slow_work(db.session)
     # A file that cannot be parsed is refused before the PIN is tried (files stored before uploads were checked).
-    current = doc.current_file(SIGNING_COPY) or doc.current_file(MAIN)
-    signing.check_readable_pdf(current.stored_file.read())
-    with signing.unlocked(credential, pin, actor=actor) as signer:
-        # Everything after the PIN is one unit: a failing signature leaves no approval and no file behind.
-        with db.session.begin_nested():
-            if implicit:
-                approve_document(doc, actor)
-            copy = doc.current_file(SIGNING_COPY) or prepare_document(doc, actor)
-            layout = layout_for(doc)
-            options = operations.signature_options(actor, as_seal=False, layout=layout)
-            image = signing.stamp_png(actor.agency_id, SIGNATURE_IMAGE, actor)
-            if image:
-                # The block prints the position and name chosen for this document, e.g. "KT. CHỦ TỊCH".
-                options["stamp"] = SignerStampStyle(signature_png=image, position=doc.signer_position.upper(),
-                                                    name=doc.signer_name)
-            # A certification signature (DocMDP P=2): later changes other than form filling and signing, which
-            # the flow itself makes (number, date, seal), invalidate the leader's signature (DESIGN.md).
-            options["certify"] = True
-            try:
-                result = sign_pdf(copy.stored_file.read(), signer, **options)
-            except TimestampError as exc:
-                raise ValidationFailed(_("The timestamp authority failed: %(e)s", e=str(exc)[:300]),
-                                       code="timestamp_failed") from None
-            except SigningFailure as exc:
-                raise ValidationFailed(_("The document could not be signed: %(e)s", e=str(exc)[:300]),
-                                       code="signing_failed") from None
-            except (PdfError, *signing.PDF_PARSE_ERRORS):
-                raise signing.unreadable_pdf() from None
-            add_version(doc, LEADER_SIGNED, result.pdf, f"{doc.id}-signed.pdf", actor)
-            doc.status, doc.signed_at = SIGNED, result.signing_time
-            record_event(doc, "sign", actor, comment=result.level.value)
-            db.session.flush()
+    signing_services.check_readable_pdf(source)
+    copy_pdf = source if copy is not None else _prepared_copy(doc, source)
+    with signing_services.unlocked(credential, pin, actor=actor) as signer:
+        result = _sign_copy(copy_pdf, signer, options)
+    doc = lock_document(doc)
+    if doc.status == SIGNED:
+        return doc
+    implicit = _signable(doc, actor)
+    copy = None if implicit else current_signing_copy(doc)
+    if (doc.current_file(MAIN).id, copy.id if copy else None, doc.signer_id) != seen:
+        raise Conflict(_("The document changed while it was being signed. Check it and sign again."),
+                       code="changed_while_signing")
+    # Everything after the signature is one unit: a refusal leaves no approval and no file behind.
+    with db.session.begin_nested():
+        if copy is None:
+            add_version(doc, SIGNING_COPY, copy_pdf, f"{doc.id}-signing-copy.pdf", actor)
+        if implicit:
+            approve_document(doc, actor, prepare_copy=False)
+        add_version(doc, LEADER_SIGNED, result.pdf, f"{doc.id}-signed.pdf", actor)
+        doc.status, doc.signed_at = SIGNED, result.signing_time
+        record_event(doc, "sign", actor, comment=result.level.value)
+        db.session.flush()
     signals.document_signed.send(credential, actor=actor, count=1, level=result.level.value,
                                  downgraded=[result.downgrade_reason] if result.downgraded else [])
     signals.outgoing_signed.send(doc, actor=actor)
     return doc
+
+
+def _leader_options(doc: OutgoingDocument, actor) -> dict:
+    from eoffice.outgoing.services.issuing import layout_for
+    from eoffice.signing import operations
+    from eoffice.signing.models import SIGNATURE_IMAGE
+    from eoffice.signing.stamps import SignerStampStyle
+
+    options = operations.signature_options(actor, as_seal=False, layout=layout_for(doc))
+    image = signing_services.stamp_png(actor.agency_id, SIGNATURE_IMAGE, actor)
+    if image:
+        # The block prints the position and name chosen for this document, e.g. "KT. CHỦ TỊCH".
+        options["stamp"] = SignerStampStyle(signature_png=image, position=doc.signer_position.upper(),
+                                            name=doc.signer_name)
+    # A certification signature (DocMDP P=2): later changes other than form filling and signing, which the flow
+    # itself makes (number, date, seal), invalidate the leader's signature (DESIGN.md).
+    options["certify"] = True
+    return options
+
+
+def _prepared_copy(doc: OutgoingDocument, main_pdf: bytes) -> bytes:
+    from eoffice.outgoing.services.issuing import layout_for
+    from eoffice.signing.forms import prepare_signing_copy
+
+    try:
+        return prepare_signing_copy(main_pdf, layout_for(doc))
+    except ValueError as exc:
+        raise ValidationFailed(_("The main file cannot be prepared for signing: %(e)s", e=str(exc)[:200]),
+                               code="not_preparable") from None
+
+
+def _sign_copy(pdf: bytes, signer, options: dict):
+    from pyhanko.pdf_utils.misc import PdfError
+
+    from eoffice.signing.sign import SigningFailure, TimestampError, sign_pdf
+
+    try:
+        return sign_pdf(pdf, signer, **options)
+    except TimestampError as exc:
+        raise ValidationFailed(_("The timestamp authority failed: %(e)s", e=str(exc)[:300]),
+                               code="timestamp_failed") from None
+    except SigningFailure as exc:
+        raise ValidationFailed(_("The document could not be signed: %(e)s", e=str(exc)[:300]),
+                               code="signing_failed") from None
+    except (PdfError, *signing_services.PDF_PARSE_ERRORS):
+        raise signing_services.unreadable_pdf() from None
