@@ -8,7 +8,7 @@ import json
 import re
 import zipfile
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -21,7 +21,7 @@ from eoffice.extensions import db, limiter
 from eoffice.signing import operations, services
 from eoffice.signing.tasks import report_store
 from eoffice.signing.models import SEAL_IMAGE, SIGNATURE_IMAGE, SigningCredential, TrustAnchor
-from eoffice.signing.webforms import ImageForm, Pkcs12Form, SignForm, TrustAnchorForm, VerifyForm
+from eoffice.signing.webforms import ImageForm, Pkcs12Form, SignForm, TrustAnchorForm, UserPkcs12Form, VerifyForm
 
 bp = Blueprint("signing", __name__, template_folder="templates")
 _REPORT_NAME = re.compile(r"^[0-9a-f]{64}$")
@@ -153,8 +153,20 @@ def upload_pkcs12():
     form = Pkcs12Form(prefix="p12")
     if form.validate_on_submit():
         actor = current_actor()
-        _flash_outcome(lambda: services.import_pkcs12(actor.agency, form.file.data.read(), form.pin.data,
-                                                      user=actor, actor=actor), _("Your signing key was saved."))
+        data = form.file.data.read()
+
+        def _import():
+            try:
+                services.import_pkcs12(actor.agency, data, form.pin.data, user=actor, actor=actor)
+            except services.NameMismatch as exc:
+                # On this page the user needs to know what to do next: only an admin can confirm the name.
+                raise services.NameMismatch(
+                    _("The certificate is issued to \"%(cn)s\", not to you (%(name)s), so it was not saved. Ask an "
+                      "administrator of your agency to import it for you and confirm that it belongs to you.",
+                      cn=exc.details["certificate_name"], name=actor.full_name),
+                    details=exc.details, keep_changes=True) from None
+
+        _flash_outcome(_import, _("Your signing key was saved."))
     else:
         flash(_("Choose the file and enter its PIN."), "error")
     return redirect(url_for("signing.home"))
@@ -206,6 +218,10 @@ def image(kind: str):
 @login_required
 @require_roles(ADMIN)
 def admin():
+    return _admin_page(_user_p12_form())
+
+
+def _admin_page(user_p12_form: UserPkcs12Form, mismatch: dict | None = None, status: int = 200):
     actor = current_actor()
     anchors = db.session.scalars(scoped(TrustAnchor).order_by(TrustAnchor.subject)).all()
     seal = db.session.scalar(select(SigningCredential).where(
@@ -213,8 +229,53 @@ def admin():
         SigningCredential.active.is_(True)))
     return render_template("signing/admin.html", anchors=anchors, seal=seal, trust_form=TrustAnchorForm(prefix="trust"),
                            p12_form=Pkcs12Form(prefix="p12"), image_form=ImageForm(prefix="image"),
+                           user_p12_form=user_p12_form, mismatch=mismatch,
                            has_seal_image=services.stamp_png(actor.agency_id, SEAL_IMAGE) is not None,
-                           demo_mode=current_app.config["DEMO_MODE"])
+                           demo_mode=current_app.config["DEMO_MODE"]), status
+
+
+def _user_p12_form(**kwargs) -> UserPkcs12Form:
+    from eoffice.accounts.models import User
+
+    form = UserPkcs12Form(prefix="user", **kwargs)
+    users = db.session.scalars(scoped(User).where(User.active.is_(True)).order_by(User.full_name, User.username))
+    form.user_id.choices = [(u.id, f"{u.full_name} ({u.username})") for u in users]
+    return form
+
+
+@bp.post("/admin/signing/pkcs12")
+@login_required
+@require_roles(ADMIN)
+def import_user_pkcs12():
+    """An admin imports a user's PKCS#12. A certificate naming someone else is shown with both names and asked
+    to be confirmed; the confirmed import is audited as such by the service, and so is each refusal."""
+    from eoffice.accounts.models import User
+
+    form = _user_p12_form()
+    if not form.validate_on_submit():
+        flash(_("Choose the user and the file, and enter its PIN."), "error")
+        return redirect(url_for("signing.admin"))
+    actor, user = current_actor(), get_scoped(User, form.user_id.data)
+    data = form.file.data.read()
+    nested = db.session.begin_nested()
+    try:
+        services.import_pkcs12(actor.agency, data, form.pin.data, user=user, actor=actor,
+                               confirm_name=form.confirmed_for(user.id))
+    except services.NameMismatch as exc:
+        nested.commit()  # the refusal's audit entry stays
+        g.keep_changes = True
+        mismatch = {"user": user, "certificate_name": exc.details["certificate_name"]}
+        return _admin_page(_user_p12_form(formdata=None, user_id=user.id, confirm_for=str(user.id)), mismatch, 409)
+    except AppError as exc:
+        nested.commit() if exc.keep_changes else nested.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("signing.admin"))
+    except Exception:
+        nested.rollback()
+        raise
+    nested.commit()
+    flash(_("The signing key of %(name)s was saved.", name=user.full_name), "success")
+    return redirect(url_for("signing.admin"))
 
 
 @bp.post("/admin/signing/trust")

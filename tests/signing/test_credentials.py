@@ -227,3 +227,80 @@ def test_the_web_upload_refuses_someone_elses_certificate_and_keeps_the_audit(cl
                        content_type="multipart/form-data", follow_redirects=True)
     assert "Nguyễn Văn Đức" in page.get_data(as_text=True) and "Đã lưu khóa" not in page.get_data(as_text=True)
     assert len(_audit(db_session, "signing.import_refused")) == 1
+    assert "quản trị viên" in page.get_data(as_text=True)  # says who can confirm it
+
+
+# -- an admin imports a user's PKCS#12 through the signing page ----------------------------------------------------
+
+ADMIN_P12 = "/admin/signing/pkcs12"
+
+
+def _admin_import(client, pki, user, **form):
+    return client.post(ADMIN_P12, content_type="multipart/form-data",
+                       data={"user-user_id": user.id, "user-pin": pki.password,
+                             "user-file": (io.BytesIO(pki.good.pkcs12), "k.p12"), **form})
+
+
+def _credentials_of(db_session, user):
+    from eoffice.signing.models import SigningCredential
+
+    db_session.expire_all()
+    return db_session.scalars(select(SigningCredential).where(SigningCredential.user_id == user.id)).all()
+
+
+def test_admin_web_import_asks_to_confirm_a_name_that_differs(client, demo, login, pki, db_session):
+    from eoffice.accounts.models import User
+
+    specialist = db_session.scalar(select(User).where(User.username == "thanhtri-specialist"))
+    before = _credentials_of(db_session, specialist)
+    login("thanhtri-admin")
+    assert 'data-testid="user-p12-form"' in client.get("/admin/signing").get_data(as_text=True)
+
+    asked = _admin_import(client, pki, specialist)
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 409
+    assert 'data-testid="name-mismatch"' in page and "Nguyễn Văn Đức" in page and specialist.full_name in page
+    assert f"Tôi xác nhận chứng thư số này thuộc về {specialist.full_name}" in page
+    assert _credentials_of(db_session, specialist) == before
+    (refusal,) = _audit(db_session, "signing.import_refused")
+    assert refusal["actor"] == "thanhtri-admin" and refusal["user_id"] == specialist.id
+
+    # A confirmation given for another user does not count for this one: the question is asked again.
+    clerk = db_session.scalar(select(User).where(User.username == "thanhtri-clerk"))
+    again = _admin_import(client, pki, specialist, **{"user-confirm_name": "y", "user-confirm_for": str(clerk.id)})
+    assert again.status_code == 409 and _credentials_of(db_session, specialist) == before
+
+    confirmed = _admin_import(client, pki, specialist,
+                              **{"user-confirm_name": "y", "user-confirm_for": str(specialist.id)})
+    assert confirmed.status_code == 302 and confirmed.headers["Location"].endswith("/admin/signing")
+    assert f"Đã lưu khóa ký số của {specialist.full_name}." in client.get("/admin/signing").get_data(as_text=True)
+    (credential,) = [c for c in _credentials_of(db_session, specialist) if c.active]
+    assert credential.kind == "pkcs12" and credential not in before
+    (entry,) = _audit(db_session, "signing.import")
+    assert entry["name_confirmed_by_admin"] is True and entry["actor"] == "thanhtri-admin"
+    assert entry["user_id"] == specialist.id and entry["certificate_name"] == "Nguyễn Văn Đức"
+
+
+def test_admin_web_import_is_for_users_of_the_agency_only(client, demo, login, pki, db_session):
+    from eoffice.accounts.models import User
+
+    other = db_session.scalar(select(User).where(User.username == "sonoivu-specialist"))
+    before = _credentials_of(db_session, other)
+    login("thanhtri-admin")
+    assert f"({other.username})" not in client.get("/admin/signing").get_data(as_text=True)
+    refused = _admin_import(client, pki, other, **{"user-confirm_name": "y", "user-confirm_for": str(other.id)})
+    assert refused.status_code == 302  # not one of the choices: the form is refused, nothing imported
+    assert _credentials_of(db_session, other) == before
+    assert _audit(db_session, "signing.import") == []
+
+
+@pytest.mark.parametrize("role", ["specialist", "leader", "clerk"])
+def test_only_an_admin_reaches_the_web_import_for_a_user(client, demo, login, pki, db_session, role):
+    from eoffice.accounts.models import User
+
+    specialist = db_session.scalar(select(User).where(User.username == "thanhtri-specialist"))
+    login(f"thanhtri-{role}")
+    refused = _admin_import(client, pki, specialist,
+                            **{"user-confirm_name": "y", "user-confirm_for": str(specialist.id)})
+    assert refused.status_code == 403
+    assert _audit(db_session, "signing.import") == [] and _audit(db_session, "signing.import_refused") == []
