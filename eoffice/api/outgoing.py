@@ -70,7 +70,9 @@ def outgoing_upload(doc_id: int):
         raise ValidationFailed(_("Choose a PDF file."), code="file_required")
     role = request.form.get("role", MAIN)
     position = request.form.get("position", type=int)
-    row = services.add_file(_doc(doc_id), current_actor(), upload.read(), upload.filename, role=role,
+    doc = _doc(doc_id)
+    prepared = services.prepare_upload(doc.agency_id, upload.read(), upload.filename)
+    row = services.add_file(doc, current_actor(), prepared, role=role,
                             position=position if role == APPENDIX else None)
     return jsonify({"id": row.id, "role": row.role, "position": row.position, "version": row.version}), 201
 

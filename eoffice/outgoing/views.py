@@ -88,10 +88,13 @@ def draft(doc_id: int | None = None):
     if form.validate_on_submit():
         fields = {name: getattr(form, name).data for name in FORM_FIELDS}
         try:
+            # Converted and judged before the savepoint: the transaction is closed meanwhile.
+            uploads = _prepare_uploads(actor, form.main_file.data, form.appendices.data) if doc is None else []
             with db.session.begin_nested():
                 if doc is None:
                     doc = services.create_draft(actor, recipients=_recipient_specs(form), **fields)
-                    _store_uploads(doc, actor, form.main_file.data, form.appendices.data)
+                    for role, prepared in uploads:
+                        services.add_file(doc, actor, prepared, role=role)
                 else:
                     services.update_draft(doc, actor, recipients=_recipient_specs(form), **fields)
         except AppError as exc:
@@ -102,12 +105,11 @@ def draft(doc_id: int | None = None):
     return render_template("outgoing/form.html", form=form, doc=doc), 400 if form.errors else 200
 
 
-def _store_uploads(doc, actor, main, appendices) -> None:
-    if main is not None and getattr(main, "filename", ""):
-        services.add_file(doc, actor, main.read(), main.filename, role=MAIN)
-    for upload in appendices or []:
-        if upload and upload.filename:
-            services.add_file(doc, actor, upload.read(), upload.filename, role=APPENDIX)
+def _prepare_uploads(actor, main, appendices) -> list[tuple[str, object]]:
+    uploads = [(MAIN, main)] if main is not None and getattr(main, "filename", "") else []
+    uploads += [(APPENDIX, upload) for upload in appendices or [] if upload and upload.filename]
+    return [(role, services.prepare_upload(actor.agency_id, upload.read(), upload.filename))
+            for role, upload in uploads]
 
 
 @bp.get("/<int:doc_id>")
@@ -159,8 +161,14 @@ def upload(doc_id: int):
     if form.file.data is None or not form.file.data.filename:
         flash(_("Choose a PDF file."), "error")
         return redirect(url_for("outgoing.show", doc_id=doc_id), 303)
-    data, name = form.file.data.read(), form.file.data.filename
-    return _act(doc_id, lambda doc, actor: services.add_file(doc, actor, data, name, role=form.role.data),
+    actor = current_actor()
+    get_document(actor, doc_id)  # a document the user cannot see gets its 404 before any work on the file
+    try:
+        prepared = services.prepare_upload(actor.agency_id, form.file.data.read(), form.file.data.filename)
+    except AppError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("outgoing.show", doc_id=doc_id), 303)
+    return _act(doc_id, lambda doc, actor: services.add_file(doc, actor, prepared, role=form.role.data),
                 _("The file was saved as a new version."))
 
 

@@ -61,6 +61,10 @@ def verify_data(data: bytes, agency_id: int | None, *, keep: bool = False) -> Ve
                            retry_after=exc.retry_after) from None
     if keep and report.error_code in KEEPABLE_ERRORS:
         _store(sha256, key, report)
+        # The report is a fact about the file, not part of the caller's change: it is committed on its own (this
+        # function already owns the transaction boundary), so the caller can verify the next file, or fail,
+        # without losing or holding it.
+        db.session.commit()
     return report
 
 

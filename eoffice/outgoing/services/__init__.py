@@ -8,7 +8,8 @@ from eoffice.outgoing.services.delivery import (  # noqa: F401
     add_partner, deliver_document, notify_update, recall_document, replace_document, set_recipient_status,
 )
 from eoffice.outgoing.services.drafting import (  # noqa: F401
-    add_file, check_secret_delivery, convert_docx, create_draft, set_recipients, update_draft,
+    PreparedUpload, add_file, check_secret_delivery, convert_docx, create_draft, prepare_upload, set_recipients,
+    update_draft,
 )
 from eoffice.outgoing.services.issuing import date_line, issuable_books, issue_document, layout_for  # noqa: F401
 from eoffice.outgoing.services.workflow import (  # noqa: F401

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -226,23 +227,43 @@ def check_secret_delivery(doc: OutgoingDocument) -> None:
 
 # -- files ------------------------------------------------------------------------------------------------------
 
-def add_file(doc: OutgoingDocument, actor, data: bytes, filename: str, *, role: str = MAIN,
-             position: int | None = None) -> OutgoingFile:
-    """Store an upload as the next version of the main file or of an appendix (a new appendix when `position`
-    is None). DOCX is converted to PDF with LibreOffice when the server has it; the DOCX is kept beside it."""
-    ensure_drafter(doc, actor)
-    if role not in (MAIN, APPENDIX):
-        raise ValidationFailed(_("A file is the main document or an appendix."))
-    source = None
+@dataclass(frozen=True)
+class PreparedUpload:
+    """An upload made ready for storing: the PDF, its name, and the DOCX it was converted from (if any)."""
+
+    pdf: bytes
+    filename: str
+    docx: bytes | None = None
+    docx_name: str | None = None
+
+
+def prepare_upload(agency_id: int, data: bytes, filename: str) -> PreparedUpload:
+    """Convert a DOCX to PDF and have the PDF judged by the verifier's pool, before the request's transaction
+    writes anything (call it first: it closes that transaction). Conversion takes seconds and an uploaded PDF is
+    untrusted: neither happens in the web process's transaction, and a PDF that cannot be read is refused with
+    422 now rather than when the leader signs it. The verification is kept for the file's pages."""
+    from eoffice.signing.services import refuse_unverifiable, verify_data
+
+    docx = docx_name = None
     if data[:4] == b"PK\x03\x04" and filename.lower().endswith(".docx"):
-        source = store_file(doc.agency_id, data, filename, content_type=DOCX, created_by=actor)
+        docx, docx_name = data, filename
         data, filename = convert_docx(data), Path(filename).with_suffix(".pdf").name
     elif not data.lstrip()[:5].startswith(b"%PDF-"):
         raise ValidationFailed(_("%(name)s is not a PDF or DOCX file.", name=filename), code="not_pdf")
-    else:
-        from eoffice.signing.services import check_readable_pdf
+    refuse_unverifiable(verify_data(data, agency_id, keep=True), filename)
+    return PreparedUpload(data, filename, docx, docx_name)
 
-        check_readable_pdf(data, filename)  # a broken PDF is refused now, not when the leader signs it
+
+def add_file(doc: OutgoingDocument, actor, upload: PreparedUpload, *, role: str = MAIN,
+             position: int | None = None) -> OutgoingFile:
+    """Store a prepared upload (`prepare_upload`) as the next version of the main file or of an appendix (a new
+    appendix when `position` is None); a DOCX is kept beside the PDF made from it."""
+    ensure_drafter(doc, actor)
+    if role not in (MAIN, APPENDIX):
+        raise ValidationFailed(_("A file is the main document or an appendix."))
+    source = store_file(doc.agency_id, upload.docx, upload.docx_name, content_type=DOCX, created_by=actor) \
+        if upload.docx is not None else None
+    data, filename = upload.pdf, upload.filename
     if role == MAIN:
         position = 0
     elif position is None:
