@@ -22,7 +22,7 @@ from eoffice.incoming.schemas import (
     recipients, summary_json,
 )
 from eoffice.registry.models import IN, RegistryBook
-from eoffice.web.transaction import writes_on_get
+from eoffice.web.transaction import reads_before_writing, writes_on_get
 
 
 def _show(doc, status: int = 200):
@@ -63,6 +63,7 @@ def incoming_list():
 
 @bp.post("/incoming")
 @require_roles(CLERK)
+@reads_before_writing
 def incoming_create():
     """Multipart: `file` (the PDF), optional `attachments`, and the intake fields."""
     actor = current_actor()

@@ -25,6 +25,7 @@ from eoffice.outgoing.schemas import (
 from eoffice.outgoing.services.access import get_document
 from eoffice.outgoing.views_common import BOXES, box_documents, download, signed_file
 from eoffice.registry.models import RegistryBook
+from eoffice.web.transaction import reads_before_writing
 
 
 def _doc(doc_id: int) -> OutgoingDocument:
@@ -64,6 +65,7 @@ def outgoing_update(doc_id: int):
 
 
 @bp.post("/outgoing/<int:doc_id>/files")
+@reads_before_writing
 def outgoing_upload(doc_id: int):
     upload = request.files.get("file")
     if upload is None or not upload.filename:
@@ -108,6 +110,7 @@ def outgoing_return(doc_id: int):
 
 
 @bp.post("/outgoing/<int:doc_id>/sign")
+@reads_before_writing
 def outgoing_sign(doc_id: int):
     pin = str(json_body().get("pin") or "")
     return jsonify(document_json(services.sign_document(_doc(doc_id), current_actor(), pin)))

@@ -12,9 +12,11 @@ from eoffice.extensions import db
 from eoffice.signing import operations, services
 from eoffice.signing.models import REMOTE, TrustAnchor
 from eoffice.signing.views import _free_field, _signed_name, _zip, read_pdf_upload
+from eoffice.web.transaction import reads_before_writing
 
 
 @bp.post("/signatures/verify")
+@reads_before_writing
 def signatures_verify():
     """Verify every signature of the uploaded `file` against the deployment's trust list and the caller's agency's
     anchors, under the one server-side policy (no request parameter changes it)."""
@@ -25,6 +27,7 @@ def signatures_verify():
 
 
 @bp.post("/signatures/sign")
+@reads_before_writing
 def signatures_sign():
     """Sign the uploaded `file` (or several `file` parts, one PIN) with the caller's key or, with `seal`, the
     agency seal; one PDF back, or a ZIP for several."""

@@ -29,7 +29,7 @@ from eoffice.incoming.registers import (
 from eoffice.incoming.schemas import stamp_data
 from eoffice.registry.models import IN, RegistryBook
 from eoffice.registry.services import list_document_types
-from eoffice.web.transaction import writes_on_get
+from eoffice.web.transaction import reads_before_writing, writes_on_get
 
 bp = Blueprint("incoming", __name__, template_folder="templates", url_prefix="/incoming")
 
@@ -113,6 +113,7 @@ def notifications_read():
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 @require_roles(CLERK)
+@reads_before_writing
 def intake():
     form = IntakeForm()
     form.document_type_id.choices = [(0, "—")] + [(t.id, t.name) for t in list_document_types()]

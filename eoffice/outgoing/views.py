@@ -10,6 +10,7 @@ from flask_login import login_required
 from sqlalchemy import select
 
 from eoffice.accounts.models import Agency, Unit, User, UserRole
+from eoffice.core.db import end_transaction_for_slow_work
 from eoffice.core.errors import AppError, Forbidden, ValidationFailed
 from eoffice.core.permissions import ADMIN, CLERK, LEADER, require_roles
 from eoffice.core.tenancy import current_actor, get_scoped, scoped
@@ -28,6 +29,7 @@ from eoffice.outgoing.services.access import get_document
 from eoffice.outgoing.views_common import BOXES, box_documents, download, signed_file
 from eoffice.registry.models import RegistryBook
 from eoffice.registry.services import list_document_types
+from eoffice.web.transaction import reads_before_writing
 
 bp = Blueprint("outgoing", __name__, template_folder="templates", url_prefix="/outgoing")
 
@@ -69,6 +71,7 @@ FORM_FIELDS = ("document_type_id", "subject", "signer_id", "signer_position", "s
 @bp.route("/new", methods=["GET", "POST"])
 @bp.route("/<int:doc_id>/edit", methods=["GET", "POST"])
 @login_required
+@reads_before_writing
 def draft(doc_id: int | None = None):
     actor = current_actor()
     doc = get_document(actor, doc_id) if doc_id else None
@@ -90,6 +93,7 @@ def draft(doc_id: int | None = None):
         try:
             # Converted and judged before the savepoint: the transaction is closed meanwhile.
             uploads = _prepare_uploads(actor, form.main_file.data, form.appendices.data) if doc is None else []
+            end_transaction_for_slow_work(db.session)  # the writes below begin with the write lock
             with db.session.begin_nested():
                 if doc is None:
                     doc = services.create_draft(actor, recipients=_recipient_specs(form), **fields)
@@ -156,6 +160,7 @@ def _act(doc_id: int, action, success: str, *, savepoint: bool = True):
 
 @bp.post("/<int:doc_id>/files")
 @login_required
+@reads_before_writing
 def upload(doc_id: int):
     form = UploadForm()
     if form.file.data is None or not form.file.data.filename:
@@ -191,6 +196,7 @@ def review(doc_id: int):
 
 @bp.post("/<int:doc_id>/sign")
 @login_required
+@reads_before_writing
 def sign(doc_id: int):
     pin = PinForm().pin.data or ""
     return _act(doc_id, lambda doc, actor: services.sign_document(doc, actor, pin), _("The document was signed."),

@@ -22,6 +22,7 @@ from eoffice.signing import operations, services
 from eoffice.signing.tasks import report_store
 from eoffice.signing.models import SEAL_IMAGE, SIGNATURE_IMAGE, SigningCredential, TrustAnchor
 from eoffice.signing.webforms import ImageForm, Pkcs12Form, SignForm, TrustAnchorForm, UserPkcs12Form, VerifyForm
+from eoffice.web.transaction import reads_before_writing
 
 bp = Blueprint("signing", __name__, template_folder="templates")
 _REPORT_NAME = re.compile(r"^[0-9a-f]{64}$")
@@ -41,6 +42,7 @@ def read_pdf_upload(storage) -> bytes:
 
 @bp.route("/verify", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["RATELIMIT_VERIFY"], methods=["POST"])
+@reads_before_writing
 def verify():
     form = VerifyForm()
     if not form.validate_on_submit():
@@ -98,6 +100,7 @@ def home():
 
 @bp.post("/signing/sign")
 @login_required
+@reads_before_writing
 def sign():
     form = SignForm()
     if not form.validate_on_submit():

@@ -19,13 +19,23 @@ def writes_on_get(view):
     return view
 
 
+def reads_before_writing(view):
+    """Mark a POST view that receives a large upload and reads before it writes, closing that read transaction
+    itself before the slow part (`core.db.end_transaction_for_slow_work`): on SQLite it begins without the write
+    lock, so a slow upload, parse or verification never holds it; what it writes afterwards begins a transaction
+    that takes the lock at BEGIN like any other write."""
+    view.eoffice_reads_first = True
+    return view
+
+
 def init_app(app: Flask) -> None:
     from eoffice.extensions import db
 
     @app.before_request
     def _choose_lock_mode():
         view = app.view_functions.get(request.endpoint)
-        writes = request.method not in SAFE_METHODS or getattr(view, "eoffice_writes_on_get", False)
+        writes = ((request.method not in SAFE_METHODS and not getattr(view, "eoffice_reads_first", False))
+                  or getattr(view, "eoffice_writes_on_get", False))
         sqlite_immediate.set(writes)
 
     @app.after_request

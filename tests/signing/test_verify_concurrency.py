@@ -280,10 +280,6 @@ def test_verifications_over_the_cap_get_503_with_retry_after(tmp_path, trust_dir
     _no_lock_errors(caplog, [response for _, response in results])
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "a logged-in user's POST /verify takes SQLite's write lock (BEGIN IMMEDIATE, when before_request loads the "
-    "user) before its body has been read, and holds it while the upload arrives and is parsed, until verify_data "
-    "closes the transaction: a slow upload blocks every writer ('database is locked' after the busy timeout)"))
 def test_a_logged_in_users_upload_in_progress_does_not_hold_the_write_lock(tmp_path, trust_dir, big_pdf, caplog):
     from flask import request
 

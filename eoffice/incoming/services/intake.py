@@ -11,8 +11,9 @@ from sqlalchemy import or_, select
 
 from eoffice.accounts.models import Unit, User
 from eoffice.core import signals
+from eoffice.core.db import end_transaction_for_slow_work
 from eoffice.core.errors import Conflict, NotFound, ValidationFailed
-from eoffice.core.files import store_file
+from eoffice.core.files import StoredFile, store_file
 from eoffice.core.permissions import LEADER
 from eoffice.core.time import local_today, utcnow
 from eoffice.extensions import db
@@ -22,7 +23,6 @@ from eoffice.incoming.models import (
 from eoffice.incoming.services.trace import record_action
 from eoffice.registry.models import IN, DocumentType, RegistryBook
 from eoffice.registry.services import allocate_number
-from eoffice.core.files import StoredFile
 from eoffice.signing.services import refuse_unverifiable, request_verification, verify_data
 
 #: Text fields and their lengths (Phụ lục VI Part II; the issuer code keeps room for longer identifiers).
@@ -87,6 +87,7 @@ def verify_uploads(agency, files: list[tuple[str, bytes]]):
     A file that is not a PDF, too large, or that cannot be read as one is refused with 422 and nothing is stored;
     the reports of readable files are kept, so the document shows its verdict at once.
     """
+    end_transaction_for_slow_work(db.session)  # also when there is no file: the intake's writes begin anew
     reports = []
     for name, data in files:
         check_upload(name, data)
