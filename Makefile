@@ -31,6 +31,7 @@ translations:
 
 # The embedded default: SQLite, file store and job store under instance/, the demo agencies, users and PKI.
 # Cookies are not marked Secure here only because this address is plain HTTP on the loopback interface.
+# 16 threads: requests waiting for a verifier (VERIFY_MAX_CONCURRENT at once) must leave threads for everyone else.
 run: export EOFFICE_SESSION_COOKIE_SECURE ?= 0
 run: export EOFFICE_DEMO_MODE ?= 1
 run: export EOFFICE_DEMO_PKI_URL ?= http://$(HOST):$(PORT)/pki
@@ -41,7 +42,7 @@ run: install
 	@$(FLASK) jobs worker > instance/worker.log 2>&1 & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  echo ""; echo "eoffice is running at http://$(HOST):$(PORT)/  (worker log: instance/worker.log; Ctrl+C stops)"; \
-	  $(BIN)/waitress-serve --listen=$(HOST):$(PORT) --threads=8 wsgi:app
+	  $(BIN)/waitress-serve --listen=$(HOST):$(PORT) --threads=16 wsgi:app
 
 # The whole suite on SQLite, then again on PostgreSQL for every test that touches the database.
 # With CI set, a PostgreSQL that cannot be reached fails the run instead of being skipped.

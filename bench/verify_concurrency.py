@@ -1,7 +1,7 @@
 """Writes of logged-in users while eight public verifications of a 30 MB signed PDF run at once, over real HTTP.
 
-Run: ``python bench/verify_concurrency.py [payload_mb] [threads]`` (defaults 30 and 8). The server is what
-``make run`` serves: waitress with 8 threads (``wsgi:app``) in a process of its own, on a fresh SQLite instance
+Run: ``python bench/verify_concurrency.py [payload_mb] [threads]`` (defaults 30 and 16). The server is what
+``make run`` serves: waitress with 16 threads (``wsgi:app``) in a process of its own, on a fresh SQLite instance
 in a temporary directory with the demo agencies, the production settings (verifier pool of 2 workers, at most 4
 verifications at once, 2 s queue wait, busy timeout 30 s, rate limits) except CSRF (off, so that the uploads need
 no form token) and secure cookies (plain HTTP). The document is a sample decision carrying ``payload_mb`` of
@@ -222,7 +222,7 @@ def _scenario(label: str, web: Http, bearer: dict, body: bytes, content_type: st
 
 def main() -> None:
     payload_mb = int(sys.argv[1]) if len(sys.argv) > 1 else 30
-    threads = int(sys.argv[2]) if len(sys.argv) > 2 else 8
+    threads = int(sys.argv[2]) if len(sys.argv) > 2 else 16
     signer, root_pem = _signer()
     data = _big_signed_pdf(signer, payload_mb * MB)
     body, content_type = _multipart(data)
