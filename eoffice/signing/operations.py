@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from flask import current_app
 from flask_babel import gettext as _
 from pyhanko.pdf_utils.misc import PdfError
@@ -72,6 +74,22 @@ def signature_options(actor, *, as_seal: bool, visible: bool = True, layout: Sig
                                 else TextStampStyle(lines=(actor.position.upper(), actor.full_name,
                                                            "%(signing_time)s")))
     return options
+
+
+@contextmanager
+def signing_errors():
+    """Turn a failed signature into the client's error: the timestamp authority's or the signer's failure as a
+    422 with its reason, a file pyHanko cannot parse as the 422 `unreadable_pdf`."""
+    try:
+        yield
+    except TimestampError as exc:
+        raise ValidationFailed(_("The timestamp authority failed: %(e)s", e=str(exc)[:300]),
+                               code="timestamp_failed") from None
+    except SigningFailure as exc:
+        raise ValidationFailed(_("The document could not be signed: %(e)s", e=str(exc)[:300]),
+                               code="signing_failed") from None
+    except (PdfError, *services.PDF_PARSE_ERRORS):
+        raise services.unreadable_pdf() from None
 
 
 def sign_documents(actor, pdfs: list[bytes], pin: str, *, as_seal: bool = False, visible: bool = True,

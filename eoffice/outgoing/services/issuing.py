@@ -60,7 +60,7 @@ def issue_document(doc: OutgoingDocument, actor, *, book: RegistryBook, pin: str
     from eoffice.outgoing.services.delivery import deliver_document
     from eoffice.signing import operations, services as signing
     from eoffice.signing.forms import fill_number_and_date
-    from eoffice.signing.sign import SigningFailure, TimestampError, sign_appendix, sign_pdf
+    from eoffice.signing.sign import sign_appendix, sign_pdf
 
     if not actor.has_role(CLERK) or actor.agency_id != doc.agency_id:
         raise Forbidden(_("Only a clerk of the agency issues documents."))
@@ -90,19 +90,13 @@ def issue_document(doc: OutgoingDocument, actor, *, book: RegistryBook, pin: str
             numbered = fill_number_and_date(doc.current_file(LEADER_SIGNED).stored_file.read(), f"Số: {symbol}",
                                             date_line(agency.place, today))
             options = operations.signature_options(actor, as_seal=True, layout=layout_for(doc))
-            try:
+            with operations.signing_errors():
                 sealed = sign_pdf(numbered, signer, **options)
                 appendices = [
                     (pos, sign_appendix(doc.current_file(APPENDIX, pos).stored_file.read(), signer, symbol,
                                         **{k: options[k] for k in ("level", "timestamper", "allow_downgrade",
                                                                    "trust_roots", "location")}))
                     for pos in doc.appendix_positions()]
-            except TimestampError as exc:
-                raise ValidationFailed(_("The timestamp authority failed: %(e)s", e=str(exc)[:300]),
-                                       code="timestamp_failed") from None
-            except SigningFailure as exc:
-                raise ValidationFailed(_("The document could not be signed: %(e)s", e=str(exc)[:300]),
-                                       code="signing_failed") from None
             safe = symbol.replace("/", "-")
             add_version(doc, ISSUED_FILE, sealed.pdf, f"{safe}.pdf", actor)
             for pos, result in appendices:

@@ -323,17 +323,8 @@ def _prepared_copy(doc: OutgoingDocument, main_pdf: bytes) -> bytes:
 
 
 def _sign_copy(pdf: bytes, signer, options: dict):
-    from pyhanko.pdf_utils.misc import PdfError
+    from eoffice.signing.operations import signing_errors
+    from eoffice.signing.sign import sign_pdf
 
-    from eoffice.signing.sign import SigningFailure, TimestampError, sign_pdf
-
-    try:
+    with signing_errors():
         return sign_pdf(pdf, signer, **options)
-    except TimestampError as exc:
-        raise ValidationFailed(_("The timestamp authority failed: %(e)s", e=str(exc)[:300]),
-                               code="timestamp_failed") from None
-    except SigningFailure as exc:
-        raise ValidationFailed(_("The document could not be signed: %(e)s", e=str(exc)[:300]),
-                               code="signing_failed") from None
-    except (PdfError, *signing_services.PDF_PARSE_ERRORS):
-        raise signing_services.unreadable_pdf() from None
