@@ -56,7 +56,13 @@ def lock_document(doc: OutgoingDocument) -> OutgoingDocument:
 
 def issue_document(doc: OutgoingDocument, actor, *, book: RegistryBook, pin: str) -> OutgoingDocument:
     """Number, seal and deliver a signed document. Idempotent: an issued document is returned as it is, so a
-    double click or a retried request never takes a second number."""
+    double click or a retried request never takes a second number.
+
+    The one place where a PDF is signed (and the timestamp authority called) while a write transaction is open,
+    on purpose: the number goes into the sealed file, and Decree 30 numbers have no gaps, so the number is taken,
+    written and sealed in one transaction that rolls back whole if the seal fails. The file is the system's own
+    signed version, already judged by the verifier's pool when it was stored.
+    """
     from eoffice.outgoing.services.delivery import deliver_document
     from eoffice.signing import operations, services as signing
     from eoffice.signing.forms import fill_number_and_date
