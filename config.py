@@ -131,6 +131,9 @@ class Config:
     #: operator. The public verification page and anonymous use trust only these (plus the demo root in demo
     #: mode); an agency's users trust these and their agency's own anchors. See certs/README.md.
     TRUST_LIST_PATH = str(BASE_DIR / "certs" / "trust")
+    #: Exchange: largest edXML package accepted, in bytes, checked before any parsing. Each base64 attachment is
+    #: also bound by libxml2's 10 MB text-node limit (the hardened parser keeps huge_tree off).
+    EXCHANGE_MAX_PACKAGE_BYTES = 50 * 1024 * 1024
     #: Demo mode: the demo PKI root is trusted only when this is on.
     DEMO_MODE = False
     LOG_LEVEL = "INFO"

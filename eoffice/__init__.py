@@ -128,7 +128,8 @@ def _register_cli(app: Flask) -> None:
     from eoffice.cli import eoffice_cli
     from eoffice.audit.cli import audit_cli
     from eoffice.core.cli import jobs_cli
+    from eoffice.exchange.cli import exchange_cli
     from eoffice.signing.cli import signing_cli
 
-    for group in (eoffice_cli, audit_cli, jobs_cli, signing_cli):
+    for group in (eoffice_cli, audit_cli, jobs_cli, signing_cli, exchange_cli):
         app.cli.add_command(group)
