@@ -67,7 +67,22 @@ def load_demo(password: str = DEFAULT_PASSWORD) -> list[Agency]:
         for name, direction, secret in BOOKS:
             registry.create_book(agency, name=name, direction=direction, secret=secret)
         created.append(agency)
+    _make_local_partners()
     return created
+
+
+def _make_local_partners() -> None:
+    """Each demo agency is a local exchange partner of the other (contact data taken from the agency)."""
+    from eoffice.exchange.models import LOCAL, ExchangePartner
+    from eoffice.exchange.services import create_partner
+
+    agencies = db.session.scalars(select(Agency).where(Agency.slug.in_([a["slug"] for a in AGENCIES]))).all()
+    for agency in agencies:
+        for other in agencies:
+            if other.id == agency.id or db.session.scalar(select(ExchangePartner.id).where(
+                    ExchangePartner.agency_id == agency.id, ExchangePartner.organ_id == other.code)):
+                continue
+            create_partner(agency, {"kind": LOCAL, "organ_id": other.code})
 
 
 def configure_demo_workflow(agencies: list[Agency]) -> None:

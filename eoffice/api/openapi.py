@@ -34,6 +34,9 @@ OUTGOING = _obj(document_type_id="integer", subject="string", signer_id="integer
                 signer_name="string", drafting_unit_id="integer", places="string", due_date="string",
                 priority="integer", secrecy="string", page_amount="integer", issued_amount="integer",
                 language="string", description="string", recipients="array")
+PARTNER = _obj(organ_id="string", name="string", organization_in_charge="string", address="string", email="string",
+               telephone="string", fax="string", website="string", kind="string", base_url="string",
+               active="boolean", certificates="array")
 
 PATHS = {
     "/auth/token": {"post": _op("Exchange username and password for a bearer token", tag="auth", public=True,
@@ -117,6 +120,14 @@ PATHS = {
                             kind="string", position="integer", document_type_id="integer", name="string",
                             required_approvals="integer"), ok=201, tag="outgoing")},
     "/outgoing/steps/{step_id}": {"delete": _op("Remove an approval step (admin)", ok=204, tag="outgoing")},
+    "/exchange/partners": {"get": _op("The exchange partner directory (admin)", tag="exchange"),
+                           "post": _op("Add a partner (admin)", body=PARTNER, ok=201, tag="exchange")},
+    "/exchange/partners/{partner_id}": {"get": _op("One partner (admin)", tag="exchange"),
+                                        "patch": _op("Change a partner; `active: false` deactivates it (admin)",
+                                                     body=PARTNER, tag="exchange")},
+    "/exchange/partners/import": {"post": _op("Create or update partners from a CSV or JSON file (multipart `file`, "
+                                              "optional `format` csv|json) or a JSON body; all or nothing (admin)",
+                                              tag="exchange")},
     "/openapi.json": {"get": _op("This document", public=True, tag="meta")},
 }
 

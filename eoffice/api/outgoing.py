@@ -13,10 +13,11 @@ from eoffice.core.errors import ValidationFailed
 from eoffice.core.permissions import ADMIN, CLERK, require_roles
 from eoffice.core.tenancy import current_actor, get_scoped, scoped
 from eoffice.core.time import local_today
+from eoffice.exchange.models import ExchangePartner
 from eoffice.extensions import db
 from eoffice.outgoing import services
 from eoffice.outgoing.models import (
-    APPENDIX, MAIN, ApprovalStepDefinition, ExchangePartner, OutgoingDocument, OutgoingFile, OutgoingRecipient,
+    APPENDIX, MAIN, ApprovalStepDefinition, OutgoingDocument, OutgoingFile, OutgoingRecipient,
 )
 from eoffice.outgoing.register import register_pdf, register_rows, register_xlsx
 from eoffice.outgoing.schemas import (

@@ -155,3 +155,12 @@ def _outgoing_dispatched(package, **kwargs):
 def _outgoing_status_changed(doc, **kwargs):
     record(f"outgoing.{kwargs.get('action')}", agency_id=doc.agency_id, actor=_actor(kwargs), obj=doc,
            data={"status": doc.status, "reason": (kwargs.get("reason") or "")[:500]})
+
+
+# -- exchange ---------------------------------------------------------------------------------------------------
+
+@signals.partner_changed.connect
+def _partner_changed(partner, **kwargs):
+    record(f"exchange.partner_{kwargs.get('action')}", agency_id=partner.agency_id, actor=_actor(kwargs), obj=partner,
+           data={"organ_id": partner.organ_id, "name": partner.name, "kind": partner.kind,
+                 "changes": kwargs.get("changes") or {}})

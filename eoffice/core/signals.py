@@ -76,3 +76,8 @@ outgoing_status_changed = _signals.signal(
     doc="An issued outgoing document was recalled, updated or replaced. Sender: the document; kwargs actor, "
         "action, reason.",
 )
+partner_changed = _signals.signal(
+    "partner-changed",
+    doc="An exchange partner was created, changed, deactivated or lost a certificate. Sender: the partner; kwargs "
+        "actor, action (create, update, deactivate, certificate_remove), changes.",
+)

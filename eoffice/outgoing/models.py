@@ -1,5 +1,5 @@
 """Outgoing documents (văn bản đi): drafts and their file versions, the approval steps, recipients with their
-transmission mode and delivery status, and the exchange outbox that a later exchange module delivers."""
+transmission mode and delivery status. The partner directory and the outbox are the exchange module's."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eoffice.core.db import AgencyOwnedMixin, Base, TimestampMixin, UTCDateTime
 from eoffice.core.time import utcnow
+# Recipients refer to the exchange's partner directory, whose table must be in the metadata with theirs;
+# BussinessDocType lives with the outbox that carries it and is re-exported for the outgoing services.
+from eoffice.exchange.models import NEW, RECALL, REPLACE, UPDATE  # noqa: F401
 
 # Document states, in the order of the flow; recalled and replaced are frozen end states.
 DRAFT, IN_REVIEW, APPROVED, SIGNED, ISSUED, RECALLED, REPLACED = (
@@ -38,24 +41,6 @@ MODES = (ELECTRONIC, ELECTRONIC_PAPER, PAPER)
 # Delivery status of one recipient.
 PENDING, QUEUED, DELIVERED, PAPER_SENT, FAILED, RECALLED_STATUS = (
     "pending", "queued", "delivered", "paper_sent", "failed", "recalled")
-
-# edXML BussinessDocType.
-NEW, RECALL, UPDATE, REPLACE = 0, 1, 2, 3
-
-
-class ExchangePartner(AgencyOwnedMixin, TimestampMixin, Base):
-    """An agency outside this deployment that documents are sent to (a simple partner directory)."""
-
-    __tablename__ = "outgoing_partner"
-    __table_args__ = (sa.UniqueConstraint("agency_id", "organ_id", name="uq_outgoing_partner_agency_organ"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    #: OrganName (edXML: 200).
-    name: Mapped[str] = mapped_column(sa.String(200))
-    #: OrganId, the national identifier code; room for codes longer than today's 13 characters.
-    organ_id: Mapped[str] = mapped_column(sa.String(64))
-    email: Mapped[str] = mapped_column(sa.String(120), default="")
-    active: Mapped[bool] = mapped_column(default=True)
 
 
 class ApprovalStepDefinition(AgencyOwnedMixin, TimestampMixin, Base):
@@ -243,7 +228,7 @@ class OutgoingRecipient(Base):
     kind: Mapped[str] = mapped_column(sa.String(10))
     unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id", ondelete="RESTRICT"))
     target_agency_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agency.id", ondelete="RESTRICT"))
-    partner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("outgoing_partner.id", ondelete="RESTRICT"))
+    partner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("exchange_partner.id", ondelete="RESTRICT"))
     #: OrganName and OrganId as sent (copied, so later renames do not rewrite history).
     name: Mapped[str] = mapped_column(sa.String(200))
     organ_id: Mapped[str] = mapped_column(sa.String(64), default="")
@@ -261,26 +246,3 @@ class OutgoingRecipient(Base):
     @property
     def electronic(self) -> bool:
         return self.mode in (ELECTRONIC, ELECTRONIC_PAPER)
-
-
-class OutboxPackage(AgencyOwnedMixin, Base):
-    """A package for the exchange to deliver, written in the same transaction as the change that asks for it."""
-
-    __tablename__ = "outgoing_outbox"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    #: Stable package id: a retried delivery carries the same id, so receiving stays idempotent.
-    package_id: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    document_id: Mapped[int] = mapped_column(sa.ForeignKey("outgoing_document.id", ondelete="CASCADE"), index=True)
-    recipient_id: Mapped[int] = mapped_column(sa.ForeignKey("outgoing_recipient.id", ondelete="CASCADE"))
-    #: edXML BussinessDocType: 0 new, 1 recall, 2 update, 3 replace.
-    business_type: Mapped[int] = mapped_column(default=NEW)
-    reason: Mapped[str] = mapped_column(sa.String(500), default="")
-    #: Paper copy sent too (edXML Bussiness/Paper), which the e-document ratio reads.
-    paper: Mapped[bool] = mapped_column(default=False)
-    #: pending until the exchange module delivers it.
-    status: Mapped[str] = mapped_column(sa.String(20), default="pending", index=True)
-    attempts: Mapped[int] = mapped_column(default=0)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    recipient: Mapped[OutgoingRecipient] = relationship()

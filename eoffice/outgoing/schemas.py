@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from eoffice.core.time import iso_local
+from eoffice.exchange.models import ExchangePartner
 from eoffice.outgoing.models import (
-    ExchangePartner, ApprovalStepDefinition, OutgoingDocument, OutgoingEvent, OutgoingFile, OutgoingRecipient,
+    ApprovalStepDefinition, OutgoingDocument, OutgoingEvent, OutgoingFile, OutgoingRecipient,
     OutgoingStep,
 )
 

@@ -15,6 +15,7 @@ from eoffice.core.errors import AppError, Forbidden, ValidationFailed
 from eoffice.core.permissions import ADMIN, CLERK, LEADER, require_roles
 from eoffice.core.tenancy import current_actor, get_scoped, scoped
 from eoffice.core.time import local_today
+from eoffice.exchange.models import ExchangePartner
 from eoffice.extensions import db
 from eoffice.outgoing import services
 from eoffice.outgoing.forms import (
@@ -22,7 +23,7 @@ from eoffice.outgoing.forms import (
 )
 from eoffice.outgoing.models import (
     AGENCY_RECIPIENT, APPENDIX, MAIN, PARTNER_RECIPIENT, PLACE_RECIPIENT, UNIT_RECIPIENT, ApprovalStepDefinition,
-    ExchangePartner, OutgoingFile, OutgoingRecipient,
+    OutgoingFile, OutgoingRecipient,
 )
 from eoffice.outgoing.register import COLUMNS, register_pdf, register_rows, register_xlsx
 from eoffice.outgoing.services.access import get_document

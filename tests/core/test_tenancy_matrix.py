@@ -53,10 +53,21 @@ def _snapshot(db_session, agency):
                          for o in objs) for kind, objs in _targets(db_session, agency).items()}
 
 
-def _secret_words(targets, other):
-    words = {other.name, other.code}
-    words |= {u.full_name for u in targets["user"]} | {u.username for u in targets["user"]}
+def _secret_words(targets, other, mine=None):
+    words = {u.full_name for u in targets["user"]} | {u.username for u in targets["user"]}
+    # An agency in my exchange directory (the demo agencies are local partners of each other) is named there, and
+    # in the audit of that directory, by design; any other agency's name and code must not appear.
+    if mine is None or not _is_partner(mine, other):
+        words |= {other.name, other.code}
     return words
+
+
+def _is_partner(mine, other) -> bool:
+    from eoffice.exchange.models import ExchangePartner
+    from eoffice.extensions import db
+
+    return db.session.scalar(select(ExchangePartner.id).where(ExchangePartner.agency_id == mine.id,
+                                                              ExchangePartner.target_agency_id == other.id)) is not None
 
 
 @pytest.mark.parametrize("mine, theirs", PAIRS)
@@ -78,7 +89,7 @@ def test_web_matrix(client, demo, db_session, mine, theirs, role):
     for url in WEB_LISTS:
         page = client.get(url)
         text = page.get_data(as_text=True)
-        for word in _secret_words(targets, demo[theirs]):
+        for word in _secret_words(targets, demo[theirs], demo[mine]):
             assert word not in text, (role, url, word)
     assert _snapshot(db_session, demo[theirs]) == before
 
@@ -100,7 +111,7 @@ def test_api_matrix(client, demo, db_session, api_token, mine, theirs, role):
                 assert "error" in response.get_json()
     for url in API_LISTS:
         text = client.get(url, headers=headers).get_data(as_text=True)
-        for word in _secret_words(targets, demo[theirs]):
+        for word in _secret_words(targets, demo[theirs], demo[mine]):
             assert word not in text, (role, url, word)
     assert _snapshot(db_session, demo[theirs]) == before
 

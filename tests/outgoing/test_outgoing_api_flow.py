@@ -23,7 +23,8 @@ def _verify(app, pdf):
 def test_specialist_drafts_head_approves_leader_signs_clerk_issues(app, client, flow, demo_pki, db_session,
                                                                    appendix_pdf, sample_pdf, demo_nssdb,
                                                                    tmp_path):
-    from eoffice.outgoing.models import OutboxPackage, OutgoingRecipient
+    from eoffice.exchange.models import OutboxPackage
+    from eoffice.outgoing.models import OutgoingRecipient
     from eoffice.registry.models import NumberAllocation
 
     thanhtri = demo_pki["thanhtri"]

@@ -9,7 +9,7 @@ from support import PASSWORD
 
 
 def _packages(db_session, doc_id):
-    from eoffice.outgoing.models import OutboxPackage
+    from eoffice.exchange.models import OutboxPackage
 
     db_session.expire_all()
     return db_session.scalars(select(OutboxPackage).where(OutboxPackage.document_id == doc_id)

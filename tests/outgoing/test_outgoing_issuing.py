@@ -80,7 +80,8 @@ def committed_documents(app, race_pki, monkeypatch):
     from eoffice.audit import listeners
     from eoffice.core.files import StoredFile
     from eoffice.extensions import db
-    from eoffice.outgoing.models import OutboxPackage, OutgoingDocument, OutgoingEvent, OutgoingFile, OutgoingStep
+    from eoffice.exchange.models import OutboxPackage
+    from eoffice.outgoing.models import OutgoingDocument, OutgoingEvent, OutgoingFile, OutgoingStep
     from eoffice.outgoing.services.workflow import add_version
     from eoffice.registry.models import BookCounter, DocumentType, NumberAllocation, RegistryBook
     from eoffice.registry.services import create_book

@@ -146,7 +146,8 @@ def test_issued_first_page_renders_number_date_signature_and_seal(client, flow, 
 
 
 def test_settings_page_configures_steps_and_partners(client, demo, db_session):
-    from eoffice.outgoing.models import ApprovalStepDefinition, ExchangePartner
+    from eoffice.exchange.models import ExchangePartner
+    from eoffice.outgoing.models import ApprovalStepDefinition
 
     _login(client, "thanhtri-admin")
     assert "Đang áp dụng quy trình mặc định." in client.get("/outgoing/settings").get_data(as_text=True)
@@ -159,7 +160,8 @@ def test_settings_page_configures_steps_and_partners(client, demo, db_session):
     assert client.post("/outgoing/settings", data={"step-position": 1, "step-kind": "signer",
                                                    "step-required_approvals": 1}).status_code == 403
     client.post("/outgoing/settings", data={"partner-name": "Sở Tài chính", "partner-organ_id": "000.03.00.H55"})
-    assert db_session.scalar(select(ExchangePartner.organ_id)) == "000.03.00.H55"
+    assert db_session.scalar(select(ExchangePartner.name).where(ExchangePartner.organ_id == "000.03.00.H55")) \
+        == "Sở Tài chính"
     assert client.post(f"/outgoing/settings/steps/{step.id}/delete").status_code == 403
     _login(client, "thanhtri-specialist")
     assert client.get("/outgoing/settings").status_code == 403

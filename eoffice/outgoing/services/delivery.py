@@ -13,11 +13,13 @@ from eoffice.core import signals
 from eoffice.core.errors import Conflict, Forbidden, ValidationFailed
 from eoffice.core.permissions import CLERK
 from eoffice.core.time import utcnow
+from eoffice.exchange import services as exchange_services
+from eoffice.exchange.models import OutboxPackage
 from eoffice.extensions import db
 from eoffice.outgoing.models import (
     APPENDIX_ISSUED, DELIVERED, ELECTRONIC_PAPER, FAILED, ISSUED, ISSUED_FILE, NEW, PAPER, PAPER_SENT, PENDING,
-    QUEUED, RECALL, RECALLED, RECALLED_STATUS, REPLACE, REPLACED, UNIT_RECIPIENT, UPDATE, OutboxPackage,
-    OutgoingDocument, OutgoingRecipient,
+    QUEUED, RECALL, RECALLED, RECALLED_STATUS, REPLACE, REPLACED, UNIT_RECIPIENT, UPDATE, OutgoingDocument,
+    OutgoingRecipient,
 )
 from eoffice.outgoing.services.drafting import check_secret_delivery, record_event
 
@@ -174,19 +176,7 @@ def _reason(reason: str) -> str:
 
 
 def add_partner(agency, *, name: str, organ_id: str, email: str = "", actor=None):
-    """Add an agency outside this deployment to the partner directory (admin or clerk)."""
-    from sqlalchemy import select
-
-    from eoffice.outgoing.models import ExchangePartner
-
-    name, organ_id = (name or "").strip(), (organ_id or "").strip()
-    if not name or not organ_id or len(name) > 200 or len(organ_id) > 64:
-        raise ValidationFailed(_("A partner needs a name (200) and an identifier code (64)."),
-                               details={"fields": ["name", "organ_id"]})
-    if db.session.scalar(select(ExchangePartner.id).where(ExchangePartner.agency_id == agency.id,
-                                                          ExchangePartner.organ_id == organ_id)):
-        raise Conflict(_("A partner with this identifier code already exists."))
-    partner = ExchangePartner(agency_id=agency.id, name=name, organ_id=organ_id, email=(email or "")[:120])
-    db.session.add(partner)
-    db.session.flush()
-    return partner
+    """Add an agency outside this deployment to the partner directory (admin or clerk, from the outgoing
+    settings); the directory and its rules are the exchange module's."""
+    return exchange_services.create_partner(agency, {"name": name, "organ_id": organ_id, "email": email},
+                                            actor=actor)

@@ -18,10 +18,11 @@ from eoffice.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from eoffice.core.files import store_file
 from eoffice.core.permissions import LEADER
 from eoffice.core.tenancy import ensure_same_agency
+from eoffice.exchange.models import ExchangePartner
 from eoffice.extensions import db
 from eoffice.outgoing.models import (
     AGENCY_RECIPIENT, APPENDIX, APPROVED, DRAFT, ELECTRONIC, IN_REVIEW, MAIN, MODES, PAPER, PARTNER_RECIPIENT, PLACE_RECIPIENT,
-    PRIORITIES, RECIPIENT_KINDS, SECRECY_LEVELS, UNIT_RECIPIENT, ExchangePartner, OutgoingDocument, OutgoingEvent,
+    PRIORITIES, RECIPIENT_KINDS, SECRECY_LEVELS, UNIT_RECIPIENT, OutgoingDocument, OutgoingEvent,
     OutgoingFile, OutgoingRecipient,
 )
 from eoffice.registry.models import DocumentType

@@ -1,0 +1,18 @@
+"""JSON shapes of the exchange directory in the API."""
+
+from __future__ import annotations
+
+from eoffice.core.time import iso_local
+from eoffice.exchange.models import ExchangePartner, PartnerCertificate
+
+
+def certificate_json(c: PartnerCertificate) -> dict:
+    return {"id": c.id, "sha256": c.sha256, "subject": c.subject,
+            "not_after": iso_local(c.not_after) if c.not_after else None}
+
+
+def partner_json(p: ExchangePartner) -> dict:
+    return {"id": p.id, "organ_id": p.organ_id, "name": p.name, "organization_in_charge": p.organization_in_charge,
+            "address": p.address, "email": p.email, "telephone": p.telephone, "fax": p.fax, "website": p.website,
+            "kind": p.kind, "base_url": p.base_url, "target_agency_id": p.target_agency_id, "active": p.active,
+            "certificates": [certificate_json(c) for c in p.certificates]}
