@@ -38,8 +38,8 @@ def _insert(conn, table: str, **values) -> int:
     meta = sa.MetaData()
     t = sa.Table(table, meta, autoload_with=conn)
     now = datetime(2026, 1, 5, 3, 0, tzinfo=timezone.utc)
-    plain = {sa.Integer: 1, sa.String: "x", sa.Text: "x", sa.Boolean: False, sa.DateTime: now, sa.Date: date(2026, 1, 5),
-             sa.LargeBinary: b"x"}
+    plain = {sa.Integer: 1, sa.String: "x", sa.Text: "x", sa.Boolean: False, sa.DateTime: now,
+             sa.Date: date(2026, 1, 5), sa.LargeBinary: b"x"}
     for column in t.columns:
         if column.name in values or column.nullable or column.primary_key:
             continue
