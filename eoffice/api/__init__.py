@@ -42,4 +42,4 @@ def json_body() -> dict:
 
 from eoffice.api import accounts, auth, openapi, outgoing, registry, signatures  # noqa: E402,F401  (routes register on import)
 from eoffice.api import incoming  # noqa: E402,F401
-from eoffice.api import exchange  # noqa: E402,F401
+from eoffice.api import exchange, transmissions  # noqa: E402,F401

@@ -14,6 +14,7 @@ from eoffice.core.permissions import ADMIN, CLERK, require_roles
 from eoffice.core.tenancy import current_actor, get_scoped, scoped
 from eoffice.core.time import local_today
 from eoffice.exchange.models import ExchangePartner
+from eoffice.exchange.transmissions import recipient_outcomes
 from eoffice.extensions import db
 from eoffice.outgoing import services
 from eoffice.outgoing.models import (
@@ -165,7 +166,7 @@ def outgoing_recipient_status(doc_id: int, recipient_id: int):
     data = json_body()
     row = services.set_recipient_status(doc, recipient, current_actor(), str(data.get("status") or ""),
                                         str(data.get("note") or ""))
-    return jsonify(recipient_json(row))
+    return jsonify(recipient_json(row, recipient_outcomes([row])[row.id]))
 
 
 @bp.get("/outgoing/<int:doc_id>/verification")

@@ -1,7 +1,8 @@
 """The outgoing register (Sổ đăng ký văn bản đi, Decree 30 Phụ lục IV) for a period: rows, PDF and XLSX.
 
 Ten columns, as the decree lists them; "Ký nhận" stays empty for the handwritten receipt when the register is
-printed and bound (Art. 16).
+printed and bound (Art. 16). "Ngày chuyển" is the date the document was transferred, not the issue date: the
+first copy taken in (a package accepted by the recipient, 01 or later; see `exchange.transmissions`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from io import BytesIO
 from sqlalchemy import select
 
 from eoffice.core.time import format_date
+from eoffice.exchange.transmissions import transfer_times
 from eoffice.extensions import db
 from eoffice.outgoing.models import APPENDIX, ISSUED, PAPER, RECALLED, REPLACED, OutgoingDocument
 
@@ -36,6 +38,7 @@ def register_rows(agency_id: int, start: date, end: date) -> list[RegisterRow]:
         OutgoingDocument.agency_id == agency_id, OutgoingDocument.status.in_((ISSUED, RECALLED, REPLACED)),
         OutgoingDocument.issued_date >= start, OutgoingDocument.issued_date <= end)
         .order_by(OutgoingDocument.issued_date, OutgoingDocument.book_id, OutgoingDocument.number)).all()
+    transferred = transfer_times(docs)
     rows = []
     for doc in docs:
         places = [r.name + (" (giấy)" if r.mode == PAPER else "") for r in doc.recipients]
@@ -49,7 +52,7 @@ def register_rows(agency_id: int, start: date, end: date) -> list[RegisterRow]:
         rows.append(RegisterRow(doc.id, (
             doc.symbol or "", format_date(doc.issued_date),
             f"{doc.document_type.name}: {doc.subject}", doc.signer_name, "; ".join(places), keeper, str(copies),
-            format_date(doc.issued_at), "", "; ".join(n for n in notes if n))))
+            format_date(transferred.get(doc.id)), "", "; ".join(n for n in notes if n))))
     return rows
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from eoffice.core.time import iso_local
+from eoffice.exchange import transmissions
 from eoffice.exchange.models import ExchangePartner
 from eoffice.outgoing.models import (
     ApprovalStepDefinition, OutgoingDocument, OutgoingEvent, OutgoingFile, OutgoingRecipient,
@@ -25,10 +26,14 @@ def file_json(f: OutgoingFile) -> dict:
             "converted_from": f.source_file.name if f.source_file else None}
 
 
-def recipient_json(r: OutgoingRecipient) -> dict:
-    return {"id": r.id, "kind": r.kind, "name": r.name, "organ_id": r.organ_id, "unit_id": r.unit_id,
+def recipient_json(r: OutgoingRecipient, outcome: str | None = None) -> dict:
+    """One recipient; `outcome` (from `exchange.transmissions`) says what became of its copy, with a label."""
+    data = {"id": r.id, "kind": r.kind, "name": r.name, "organ_id": r.organ_id, "unit_id": r.unit_id,
             "agency_id": r.target_agency_id, "partner_id": r.partner_id, "mode": r.mode, "status": r.status,
             "exchange_status": r.exchange_status, "status_at": _when(r.status_at), "note": r.note}
+    if outcome is not None:
+        data.update(outcome=outcome, outcome_label=transmissions.outcome_label(outcome))
+    return data
 
 
 def step_json(s: OutgoingStep) -> dict:
@@ -53,12 +58,14 @@ def document_json(doc: OutgoingDocument, *, full: bool = True) -> dict:
         "revision": doc.revision, "current_position": doc.current_position,
     }
     if full:
+        outcomes = transmissions.recipient_outcomes(doc.recipients)
         data.update({
             "places": doc.places, "due_date": doc.due_date.isoformat() if doc.due_date else None,
             "page_amount": doc.page_amount, "issued_amount": doc.issued_amount, "language": doc.language,
             "description": doc.description, "book_id": doc.book_id, "status_reason": doc.status_reason,
             "replaced_by_id": doc.replaced_by_id, "signed_at": _when(doc.signed_at), "issued_at": _when(doc.issued_at),
-            "files": [file_json(f) for f in doc.files], "recipients": [recipient_json(r) for r in doc.recipients],
+            "files": [file_json(f) for f in doc.files],
+            "recipients": [recipient_json(r, outcomes.get(r.id)) for r in doc.recipients],
             "steps": [step_json(s) for s in doc.steps], "history": [event_json(e) for e in doc.events],
         })
     return data
