@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from outgoing.conftest import demo_pki, flow, pki_server, sample_pdf  # noqa: F401  (fixtures)
+from outgoing.conftest import demo_pki, flow, pki_server, sample_pdf  # noqa: F401,F811  (the outgoing fixtures)
 from outgoing.helpers import unit
 from support import day, iso_day
 
@@ -236,11 +236,42 @@ def test_a_paper_copy_recorded_as_sent_dates_the_transfer(client, flow, demo_pki
     doc_id = flow.to_signed(recipients=[{"kind": "place", "name": "Ban Thường vụ Huyện ủy"}])
     issued = flow.issue(doc_id, demo_pki["thanhtri"])
     clerk = flow.headers("thanhtri-clerk")
-    row = lambda: next(r for r in client.get("/api/v1/outgoing/register", headers=clerk).get_json()["rows"]  # noqa: E731
-                       if r["id"] == doc_id)
+
+    def row():
+        return next(r for r in client.get("/api/v1/outgoing/register", headers=clerk).get_json()["rows"]
+                    if r["id"] == doc_id)
+
     assert row()["cells"][7] == ""
     place = issued["recipients"][0]
     marked = client.post(f"/api/v1/outgoing/{doc_id}/recipients/{place['id']}/status", headers=clerk,
                          json={"status": "paper_sent", "note": "Bưu điện"})
     assert marked.status_code == 200 and marked.get_json()["outcome_label"] == "Đã gửi bản giấy"
     assert row()["cells"][7] == f"{day():%d/%m/%Y}"
+
+
+@pytest.mark.parametrize("mode, status, code, package, expected", [
+    ("paper", "pending", "", None, "not_sent"),
+    ("paper", "paper_sent", "", None, "paper_sent"),
+    ("electronic", "queued", "", "pending", "not_sent"),
+    ("electronic", "queued", "", "sent", "sent"),
+    ("electronic", "queued", "", "retrying", "failed"),
+    ("electronic_paper", "failed", "", "dead", "dead"),
+    ("electronic", "failed", "", "refused", "02"),
+    ("electronic", "delivered", "", None, "sent"),  # a unit of the agency: in its inbox at issuing
+    ("electronic", "queued", "05", "sent", "05"),  # a code back says more than the package
+])
+def test_outcome_of_one_delivery(mode, status, code, package, expected):
+    from eoffice.exchange.transmissions import outcome_of
+
+    assert outcome_of(mode=mode, status=status, code=code, package_status=package) == expected
+
+
+def test_the_highest_code_of_the_history_and_the_last_one():
+    from eoffice.exchange.transmissions import highest_code
+    from eoffice.outgoing.models import OutgoingRecipient
+
+    recipient = OutgoingRecipient(exchange_status="03")
+    assert highest_code(recipient) == "03"
+    assert highest_code(recipient, {"01": None, "04": None}) == "04"
+    assert highest_code(OutgoingRecipient(exchange_status=""), {"13": None, "06": None}) == "13"
+    assert highest_code(OutgoingRecipient(exchange_status="")) == ""
