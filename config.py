@@ -134,6 +134,12 @@ class Config:
     #: Exchange: largest edXML package accepted, in bytes, checked before any parsing. Each base64 attachment is
     #: also bound by libxml2's 10 MB text-node limit (the hardened parser keeps huge_tree off).
     EXCHANGE_MAX_PACKAGE_BYTES = 50 * 1024 * 1024
+    #: Exchange delivery: attempts before a package is dead-lettered, the first back-off (doubled after each
+    #: failure), the minutes between two sweeps of the outbox, and the HTTP transport's timeout.
+    EXCHANGE_MAX_ATTEMPTS = 6
+    EXCHANGE_RETRY_BASE_SECONDS = 60
+    EXCHANGE_SWEEP_MINUTES = 1
+    EXCHANGE_HTTP_TIMEOUT_SECONDS = 30
     #: Demo mode: the demo PKI root is trusted only when this is on.
     DEMO_MODE = False
     LOG_LEVEL = "INFO"

@@ -106,6 +106,9 @@ def _import_modules() -> None:
     import eoffice.core.files  # noqa: F401
     import eoffice.core.jobs  # noqa: F401
     import eoffice.core.tasks  # noqa: F401
+    import eoffice.exchange.listeners  # noqa: F401
+    import eoffice.exchange.models  # noqa: F401
+    import eoffice.exchange.tasks  # noqa: F401
     import eoffice.incoming.listeners  # noqa: F401
     import eoffice.incoming.models  # noqa: F401
     import eoffice.incoming.tasks  # noqa: F401

@@ -1,4 +1,5 @@
-"""The exchange partner directory through the API (admins of the agency only)."""
+"""The exchange partner directory and the outbox (dead letters, retry) through the API (admins of the agency
+only)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from eoffice.core.errors import BadRequest
 from eoffice.core.permissions import ADMIN, require_roles
 from eoffice.core.tenancy import current_actor, get_scoped, scoped
 from eoffice.exchange import services
-from eoffice.exchange.models import ExchangePartner
-from eoffice.exchange.schemas import partner_json
+from eoffice.exchange.models import OUTBOX_STATES, ExchangePartner, OutboxPackage
+from eoffice.exchange.outbox import retry_outbox
+from eoffice.exchange.schemas import outbox_json, partner_json
 from eoffice.extensions import db
 
 
@@ -65,3 +67,24 @@ def exchange_partners_import():
     result = services.import_partners(current_actor().agency, data, fmt=fmt, actor=current_actor())
     return jsonify({"created": [partner_json(p) for p in result.created],
                     "updated": [partner_json(p) for p in result.updated]})
+
+
+@bp.get("/exchange/outbox")
+@require_roles(ADMIN)
+def exchange_outbox():
+    """The agency's outbox, newest first; `status` filters (dead for the dead letters)."""
+    query = scoped(OutboxPackage).order_by(OutboxPackage.id.desc())
+    status = request.args.get("status")
+    if status:
+        if status not in OUTBOX_STATES:
+            raise BadRequest(_("Unknown status."), code="invalid_status", details={"allowed": list(OUTBOX_STATES)})
+        query = query.where(OutboxPackage.status == status)
+    rows = db.session.scalars(query.limit(500)).all()
+    return jsonify({"items": [outbox_json(row) for row in rows]})
+
+
+@bp.post("/exchange/outbox/<int:outbox_id>/retry")
+@require_roles(ADMIN)
+def exchange_outbox_retry(outbox_id: int):
+    row = retry_outbox(get_scoped(OutboxPackage, outbox_id), actor=current_actor())
+    return jsonify(outbox_json(row))

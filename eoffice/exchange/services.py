@@ -19,6 +19,7 @@ from eoffice.accounts.models import Agency
 from eoffice.core import signals
 from eoffice.core.errors import Conflict, NotFound, ValidationFailed
 from eoffice.exchange import envelope
+from eoffice.exchange.keys import exchange_certificate
 from eoffice.exchange.models import ENDPOINT, LOCAL, PARTNER_KINDS, ExchangePartner, PartnerCertificate
 from eoffice.extensions import db
 from eoffice.signing import services as signing
@@ -286,7 +287,8 @@ def _attach(partner: ExchangePartner, certs: list[x509.Certificate]) -> list[Par
 
 def partner_certificates(partner: ExchangePartner) -> list[x509.Certificate]:
     """The certificates a partner's envelopes are checked against: those kept in the directory and, for a local
-    partner, the certificate of its agency's active seal key (so a renewed seal needs no directory change)."""
+    partner, the certificates of its agency's active seal key and exchange key (so a renewed key needs no
+    directory change)."""
     certs = [x509.load_pem_x509_certificate(c.pem.encode()) for c in partner.certificates]
     if partner.kind == LOCAL and partner.target_agency_id:
         try:
@@ -295,6 +297,9 @@ def partner_certificates(partner: ExchangePartner) -> list[x509.Certificate]:
             seal = None
         if seal is not None and seal.certificate_pem:
             certs += x509.load_pem_x509_certificates(seal.certificate_pem.encode())
+        own = exchange_certificate(partner.target_agency_id)
+        if own is not None:
+            certs.append(own)
     return certs
 
 

@@ -31,6 +31,7 @@ def init_web(app: Flask) -> None:
     from eoffice.api import bp as api_bp
     from eoffice.audit.views import bp as audit_bp
     from eoffice.exchange.transmission_views import bp as transmissions_bp
+    from eoffice.exchange.endpoint import bp as exchange_endpoint_bp
     from eoffice.exchange.views import bp as exchange_bp
     from eoffice.incoming.views import bp as incoming_bp
     from eoffice.outgoing.views import bp as outgoing_bp
@@ -43,6 +44,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(incoming_bp)
     app.register_blueprint(outgoing_bp)
     app.register_blueprint(exchange_bp)
+    app.register_blueprint(exchange_endpoint_bp)
     app.register_blueprint(transmissions_bp)
 
 
