@@ -128,6 +128,10 @@ PATHS = {
     "/exchange/partners/import": {"post": _op("Create or update partners from a CSV or JSON file (multipart `file`, "
                                               "optional `format` csv|json) or a JSON body; all or nothing (admin)",
                                               tag="exchange")},
+    "/exchange/outbox": {"get": _op("Packages of the agency's outbox, optionally by `status` (pending, sent, retrying, "
+                                    "dead, refused), newest first (admin)", tag="exchange")},
+    "/exchange/outbox/{outbox_id}/retry": {"post": _op("Send a dead or retrying package again (admin)",
+                                                       tag="exchange")},
     "/exchange/transmissions": {"get": _op("Transmission tracking for `from`..`to` (yyyy-mm-dd, default 1 January to "
                                            "today) and optional drafting `unit`: documents by mode, the fully "
                                            "electronic ratio, deliveries by mode and outcome, the failures; "
