@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from eoffice.signing.samples import make_sample_pdf
+from support import iso_day
 
 
 @pytest.fixture(scope="session")
@@ -79,6 +80,6 @@ def world(db_session, demo, sample_pdf):
 
 def upload(client, headers, pdf, name="van-ban.pdf", **fields):
     data = {"issuer_name": "Ủy ban nhân dân tỉnh Sóc Trăng", "subject": "Về việc báo cáo công tác văn thư",
-            "code_number": "07", "code_notation": "UBND-VP", "issued_date": "2026-11-02", **fields,
+            "code_number": "07", "code_notation": "UBND-VP", "issued_date": iso_day(-6), **fields,
             "file": (io.BytesIO(pdf), name)}
     return client.post("/api/v1/incoming", headers=headers, data=data, content_type="multipart/form-data")

@@ -6,6 +6,7 @@ import io
 from sqlalchemy import func, select
 
 from incoming.conftest import upload
+from support import day, iso_day
 
 
 def _counts(db_session):
@@ -16,23 +17,25 @@ def _counts(db_session):
     return (db_session.scalar(select(func.count()).select_from(IncomingDocument)),
             db_session.scalar(select(func.count()).select_from(StoredFile)))
 
+IDENTIFIER = f"000.00.00.G22,{day(-6):%Y/%m/%d},15/QĐ-UBND"
+
 
 def test_intake_keeps_every_input_field(client, demo, api_token, sample_pdf):
     headers = api_token("thanhtri-clerk")
-    response = upload(client, headers, sample_pdf, document_identifier="000.00.00.G22,2026/11/02,15/QĐ-UBND",
+    response = upload(client, headers, sample_pdf, document_identifier=IDENTIFIER,
                       issuer_code="000.00.00.H55", type_name="Quyết định", signer_position="Chủ tịch",
                       signer_name="Lâm Văn Mẫn", page_amount="3", language="vi", urgency="2", secrecy="0",
-                      due_date="2026-11-20", to_places="Phòng Nội vụ; Phòng Tư pháp", description="Bản chính",
-                      arrival_date="2026-11-03", attachments=(io.BytesIO(sample_pdf), "phu-luc.pdf"))
+                      due_date=iso_day(12), to_places="Phòng Nội vụ; Phòng Tư pháp", description="Bản chính",
+                      arrival_date=iso_day(-5), attachments=(io.BytesIO(sample_pdf), "phu-luc.pdf"))
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
     assert body["state"] == "received" and body["arrival_number"] is None
     expected = {"issuer_name": "Ủy ban nhân dân tỉnh Sóc Trăng", "issuer_code": "000.00.00.H55",
-                "code_number": "07", "code_notation": "UBND-VP", "issued_date": "2026-11-02",
+                "code_number": "07", "code_notation": "UBND-VP", "issued_date": iso_day(-6),
                 "type_name": "Quyết định", "signer_position": "Chủ tịch", "signer_name": "Lâm Văn Mẫn",
-                "page_amount": 3, "language": "vi", "urgency": 2, "secrecy": 0, "due_date": "2026-11-20",
-                "to_places": "Phòng Nội vụ; Phòng Tư pháp", "description": "Bản chính", "arrival_date": "2026-11-03",
-                "document_identifier": "000.00.00.G22,2026/11/02,15/QĐ-UBND"}
+                "page_amount": 3, "language": "vi", "urgency": 2, "secrecy": 0, "due_date": iso_day(12),
+                "to_places": "Phòng Nội vụ; Phòng Tư pháp", "description": "Bản chính", "arrival_date": iso_day(-5),
+                "document_identifier": IDENTIFIER}
     assert {k: body[k] for k in expected} == expected
     assert [(f["kind"], f["name"]) for f in body["files"]] == [("main", "van-ban.pdf"), ("attachment", "phu-luc.pdf")]
     assert [t["action"] for t in body["trace"]] == ["receive"]
