@@ -276,6 +276,10 @@ def cmd_counts():
             InboxPackage.kind == "status").group_by(InboxPackage.package_key, InboxPackage.status_code)).all()
         outbox = db.session.execute(select(OutboxPackage.kind, OutboxPackage.status, func.count()).group_by(
             OutboxPackage.kind, OutboxPackage.status)).all()
+        from eoffice.outgoing.models import OutgoingRecipient
+
+        recipients = db.session.execute(select(OutgoingRecipient.exchange_status, func.count()).group_by(
+            OutgoingRecipient.exchange_status)).all()
         attempts = db.session.scalar(select(func.max(OutboxPackage.attempts)))
         last_sent = db.session.scalar(select(func.max(OutboxPackage.sent_at)))
         first_created = db.session.scalar(select(func.min(OutboxPackage.created_at)))
@@ -283,6 +287,7 @@ def cmd_counts():
             "documents": {k: c for k, c in documents}, "incoming": {k: c for k, c in incoming},
             "statuses": [[k, code, c] for k, code, c in statuses],
             "outbox": {f"{kind}:{status}": c for kind, status, c in outbox}, "max_attempts": attempts,
+            "recipients": {str(k): c for k, c in recipients},
             "last_sent": last_sent.isoformat() if last_sent else None,
             "first_created": first_created.isoformat() if first_created else None}))
 
