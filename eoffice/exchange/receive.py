@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from eoffice.accounts.models import Agency
+from eoffice.core.db import end_transaction_for_slow_work, in_write_transaction
 from eoffice.core.errors import AppError, ValidationFailed
 from eoffice.core.time import VN_TZ, utcnow
 from eoffice.exchange import services
@@ -79,8 +80,17 @@ def receive_package(data: bytes) -> Received:
 def _refuse(message: str, code: str, *, agency=None, partner=None, document_identifier=None,
             details: dict | None = None):
     if agency is not None and partner is not None and document_identifier:
+        _begin_writing()
         queue_status(agency, partner, document_identifier[:100], "02", description=f"{code}: {message}"[:500])
     raise PackageRefused(message, code=code, details=details)
+
+
+def _begin_writing() -> None:
+    # The endpoint begins without SQLite's write lock (reads_before_writing) so that parsing and checking the
+    # envelope hold none; the writes that follow need a transaction that takes it at BEGIN, or a concurrent
+    # writer makes them fail at once ("database is locked") instead of waiting.
+    if not in_write_transaction(db.session()):
+        end_transaction_for_slow_work(db.session)
 
 
 def _agency(organ_id: str | None):
@@ -228,6 +238,7 @@ def _receive_status(data: bytes, claimed: StatusPackage) -> Received:
         _refuse(message, code, details=details)  # a status is never answered with a status
 
     package = _signed_package(data, partner, refuse)
+    _begin_writing()
     key = package_key(package)
     found = _inbox_row(agency, partner, key, STATUS_PACKAGE)
     if found is not None:
