@@ -20,7 +20,8 @@ FULL_NAMES = {
 }
 AGENCIES = {"thanhtri": ("Ủy ban nhân dân huyện Thạnh Trị", "UBND"), "sonoivu": ("Sở Nội vụ tỉnh Sóc Trăng", "SNV")}
 ROLE_LABELS = {"admin": "Quản trị", "clerk": "Văn thư", "leader": "Lãnh đạo", "specialist": "Chuyên viên"}
-ADMIN_MENU = ["Cơ quan", "Đơn vị", "Người dùng", "Chữ ký số và tin cậy", "Nhật ký hệ thống", "Tác vụ nền"]
+ADMIN_MENU = ["Cơ quan", "Đơn vị", "Người dùng", "Chữ ký số và tin cậy", "Đối tác liên thông",
+              "Theo dõi gửi văn bản điện tử", "Nhật ký hệ thống", "Tác vụ nền"]
 # In both demo agencies the admin, the clerk and the leader sit in the office (VP), the specialist elsewhere alone.
 UNIT_MEMBERS = {"admin": 3, "clerk": 3, "leader": 3, "specialist": 1}
 
