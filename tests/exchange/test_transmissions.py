@@ -184,7 +184,7 @@ def test_the_page_in_vietnamese(client, flow, issued, demo_pki, db_session, logi
     assert "Về việc điện tử hoàn toàn" not in failures
     assert "Đã tiếp nhận, vào sổ (03)" in text and "Về việc bí mật" not in text
     assert f'value="{day(-1):%d/%m/%Y}"' in text
-    wrong = client.get("/exchange/transmissions?from=2026-01-01")
+    wrong = client.get(f"/exchange/transmissions?from={iso_day(-30)}")  # the page takes dd/mm/yyyy, not ISO
     assert wrong.status_code == 422 and "Ngày phải có dạng dd/mm/yyyy." in wrong.get_data(as_text=True)
 
 
